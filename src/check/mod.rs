@@ -1,0 +1,1 @@
+//! Assertions: deadlock, divergence, determinism, refinement.

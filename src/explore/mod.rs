@@ -1,0 +1,1 @@
+//! Parallel state-space search over compiled networks.

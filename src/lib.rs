@@ -1,0 +1,12 @@
+//! hoare: a model checker and runtime for CSP, reading CSPM (the language of FDR).
+//!
+//! The phases, each a module: [`syntax`] (parse into a typed AST with spans),
+//! [`eval`] (resolve names, evaluate the functional language, build process
+//! terms), [`lts`] (operational semantics, compiled process graphs),
+//! [`explore`] (parallel state-space search), [`check`] (assertions).
+
+pub mod check;
+pub mod eval;
+pub mod explore;
+pub mod lts;
+pub mod syntax;

@@ -1,0 +1,1 @@
+//! Operational semantics and process graphs (labelled transition systems).

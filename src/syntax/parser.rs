@@ -1,0 +1,1 @@
+//! The pest parser: the only module that sees pest types.
