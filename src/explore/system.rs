@@ -1,0 +1,26 @@
+//! The interface between a compiled model and the explorer.
+//!
+//! The explorer knows nothing of processes or values: a state is a vector of
+//! small integers (one per component, e.g. per leaf process), events are
+//! integers (0 = τ, 1 = ✓), and successors come from [`TransitionSystem`].
+
+/// The internal event τ.
+pub const TAU: u32 = 0;
+/// Successful termination ✓.
+pub const TICK: u32 = 1;
+
+/// A finite-branching transition system over vectors of small integers.
+pub trait TransitionSystem: Sync {
+    /// Number of components of a state vector.
+    fn width(&self) -> usize;
+    /// Number of distinct values each component can take (for bit packing).
+    fn component_sizes(&self) -> Vec<u32>;
+    /// The initial state vector.
+    fn initial(&self) -> Vec<u32>;
+    /// Calls `f(event, successor)` for every transition of `state`, in an
+    /// order that depends only on `state`.
+    fn successors(&self, state: &[u32], f: &mut dyn FnMut(u32, &[u32]));
+    /// True for a successfully terminated state: it has no transitions but is
+    /// not a deadlock.
+    fn is_terminated(&self, state: &[u32]) -> bool;
+}
