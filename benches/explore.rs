@@ -82,10 +82,20 @@ fn peak_rss_kib() -> u64 {
 }
 
 fn main() {
-    let args: Vec<u32> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<u32> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let n = args.first().copied().unwrap_or(8);
-    let jobs: Vec<usize> = if args.len() > 1 { args[1..].iter().map(|&j| j as usize).collect() } else { vec![1, 2] };
-    println!("{:<14} {:>5} {:>12} {:>13} {:>8} {:>12} {:>11}", "model", "jobs", "states", "transitions", "seconds", "states/s", "bytes/state");
+    let jobs: Vec<usize> = if args.len() > 1 {
+        args[1..].iter().map(|&j| j as usize).collect()
+    } else {
+        vec![1, 2]
+    };
+    println!(
+        "{:<14} {:>5} {:>12} {:>13} {:>8} {:>12} {:>11}",
+        "model", "jobs", "states", "transitions", "seconds", "states/s", "bytes/state"
+    );
     for j in jobs {
         let sys = Butler { n };
         let t = Instant::now();

@@ -40,10 +40,19 @@ impl TransitionSystem for RandomSystem {
         let mut next = state.to_vec();
         for k in 0..n {
             let r = mix(h.wrapping_add(k + 1));
-            let i = (r % self.sizes.len() as u64) as usize;
+            // Only the first five components move freely; wider ones follow
+            // component 3, so the space stays small while states get wide.
+            let i = (r % 5) as usize;
             next.copy_from_slice(state);
             next[i] = ((r >> 8) % self.sizes[i] as u64) as u32;
-            let ev = if (r >> 40) % 100 < self.tau_percent { TAU } else { 2 + (r >> 50) as u32 % 5 };
+            for j in 5..next.len() {
+                next[j] = (next[3] * 7919 * j as u32) % self.sizes[j];
+            }
+            let ev = if (r >> 40) % 100 < self.tau_percent {
+                TAU
+            } else {
+                2 + (r >> 50) as u32 % 5
+            };
             f(ev, &next);
         }
     }
@@ -84,8 +93,14 @@ fn naive(sys: &dyn TransitionSystem) -> (u64, u64, Option<usize>, HashMap<Vec<u3
 #[test]
 fn random_systems_match_naive_bfs_for_any_thread_count() {
     for seed in 0..60u64 {
+        // Even seeds: 17-bit states (direct index); odd: 84-bit states (indirect).
+        let sizes = if seed % 2 == 0 {
+            vec![7, 5, 3, 130, 2]
+        } else {
+            vec![7, 5, 3, 130, 2, 1 << 20, 1 << 20, 1 << 20]
+        };
         let sys = RandomSystem {
-            sizes: vec![7, 5, 3, 130, 2],
+            sizes,
             seed,
             tau_percent: 20,
         };
@@ -109,7 +124,9 @@ fn random_systems_match_naive_bfs_for_any_thread_count() {
                 for step in &path {
                     let target = one.state(step.state);
                     let mut ok = false;
-                    sys.successors(&cur, &mut |ev, t| ok |= ev == step.event && t == target.as_slice());
+                    sys.successors(&cur, &mut |ev, t| {
+                        ok |= ev == step.event && t == target.as_slice()
+                    });
                     assert!(ok, "seed {seed}: step {step:?} is not a transition");
                     cur = target;
                 }
@@ -123,7 +140,11 @@ fn random_systems_match_naive_bfs_for_any_thread_count() {
             assert_eq!(many.transitions, one.transitions);
             assert_eq!(many.first_deadlock, one.first_deadlock);
             for id in 0..one.states as u32 {
-                assert_eq!(many.state(id), one.state(id), "numbering differs, seed {seed}");
+                assert_eq!(
+                    many.state(id),
+                    one.state(id),
+                    "numbering differs, seed {seed}"
+                );
             }
             let d1 = one.find_divergence(&sys);
             let d2 = many.find_divergence(&sys);
@@ -174,7 +195,10 @@ fn odometer_has_product_of_sizes_states() {
 fn state_limit_stops_with_partial_counts() {
     let sys = Odometer(vec![100, 100, 100]);
     let ex = Explorer::new(&sys).jobs(2).max_states(5_000).run();
-    assert!(matches!(ex.stopped, Some(hoare::explore::StopReason::StateLimit(5_000))));
+    assert!(matches!(
+        ex.stopped,
+        Some(hoare::explore::StopReason::StateLimit(5_000))
+    ));
     assert!(ex.states > 5_000 && ex.states < 1_000_000);
 }
 
@@ -217,7 +241,10 @@ fn lasso_divergence_and_deadlock() {
     assert_eq!(ex.state(dead), vec![4]);
     let div = ex.find_divergence(&Lasso).expect("τ-cycle 1-2-3");
     assert_eq!(ex.state(div.state), vec![1]);
-    assert_eq!(div.path.iter().map(|s| s.event).collect::<Vec<_>>(), vec![2]);
+    assert_eq!(
+        div.path.iter().map(|s| s.event).collect::<Vec<_>>(),
+        vec![2]
+    );
     let cyc: Vec<Vec<u32>> = div.cycle.iter().map(|s| ex.state(s.state)).collect();
     assert_eq!(cyc, vec![vec![2], vec![3], vec![1]]);
 }

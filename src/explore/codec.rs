@@ -20,7 +20,13 @@ impl StateCodec {
     pub fn new(sizes: &[u32]) -> StateCodec {
         let widths: Vec<u32> = sizes
             .iter()
-            .map(|&n| if n <= 1 { 0 } else { 32 - (n - 1).leading_zeros() })
+            .map(|&n| {
+                if n <= 1 {
+                    0
+                } else {
+                    32 - (n - 1).leading_zeros()
+                }
+            })
             .collect();
         let mut offsets = Vec::with_capacity(widths.len());
         let mut bit = 0u32;
@@ -54,6 +60,10 @@ impl StateCodec {
     /// Packs `state` into `out` (which must have `words()` words).
     #[inline]
     pub fn pack(&self, state: &[u32], out: &mut [u64]) {
+        if self.words == 1 {
+            out[0] = self.pack_word(state);
+            return;
+        }
         out.iter_mut().for_each(|w| *w = 0);
         for ((&v, &off), &w) in state.iter().zip(&self.offsets).zip(&self.widths) {
             if w == 0 {
@@ -67,6 +77,15 @@ impl StateCodec {
                 out[word + 1] |= v >> (64 - bit);
             }
         }
+    }
+
+    /// Packs a state of at most 64 bits into one word.
+    #[inline]
+    pub fn pack_word(&self, state: &[u32]) -> u64 {
+        state
+            .iter()
+            .zip(&self.offsets)
+            .fold(0u64, |w, (&v, &off)| w | ((v as u64) << off))
     }
 
     /// Unpacks `packed` into `out` (which must have `width()` entries).

@@ -164,7 +164,10 @@ impl Exploration {
         let cycle_states = cycle_from(&g, s);
         let cycle = cycle_states
             .iter()
-            .map(|&t| Step { event: TAU, state: t })
+            .map(|&t| Step {
+                event: TAU,
+                state: t,
+            })
             .collect();
         Some(Divergence {
             state: s,

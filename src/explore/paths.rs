@@ -1,12 +1,15 @@
 //! Looking states up after a search and rebuilding paths to them.
 //!
-//! Only parent numbers are stored; the event on each step is recovered by
-//! re-expanding the parent and taking the first transition (in the system's
-//! deterministic order) that leads to the child (DESIGN.md §3.6).
+//! No parent links are stored. A path to a state at BFS level `d` is rebuilt
+//! backwards: its predecessor is the lowest-numbered state of level `d - 1`
+//! with a transition to it, found by re-expanding that level (in parallel);
+//! the event is the first such transition in the system's order. This keeps
+//! counterexamples deterministic and shortest.
 
 use super::search::Exploration;
-use super::store::{hash_words, shard_of, Probe};
+use super::store::{hash_words, shard_of, Index, Probe};
 use super::system::TransitionSystem;
+use rayon::prelude::*;
 
 /// One step of a path: the event taken and the state reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,10 +23,26 @@ pub struct Step {
 impl Exploration {
     /// The number of the state packed as `packed`, if it was reached.
     pub fn lookup_packed(&self, packed: &[u64]) -> Option<u32> {
-        let h = hash_words(packed);
-        match self.index[shard_of(h)].probe(h, |e| self.store.get(e - 1) == packed) {
-            Probe::Found(_, e) => Some(e - 1),
-            Probe::Vacant(_) => None,
+        match &self.index {
+            Index::Indirect(shards) => {
+                let h = hash_words(packed);
+                match shards[shard_of(h)].probe(h, |e| self.store.get(e - 1) == packed) {
+                    Probe::Found(_, e) => Some(e - 1),
+                    Probe::Vacant(_) => None,
+                }
+            }
+            Index::Direct(_) => {
+                let sorted = self.sorted_ids.get_or_init(|| {
+                    let mut ids: Vec<u32> = (0..self.store.len() as u32).collect();
+                    ids.par_sort_unstable_by_key(|&i| self.store.get(i)[0]);
+                    ids
+                });
+                let at = sorted.partition_point(|&i| self.store.get(i)[0] < packed[0]);
+                sorted
+                    .get(at)
+                    .copied()
+                    .filter(|&i| self.store.get(i) == packed)
+            }
         }
     }
 
@@ -52,7 +71,12 @@ impl Exploration {
     }
 
     /// The first event (in the system's order) leading from `from` to `to`.
-    pub fn event_between<S: TransitionSystem + ?Sized>(&self, sys: &S, from: u32, to: u32) -> Option<u32> {
+    pub fn event_between<S: TransitionSystem + ?Sized>(
+        &self,
+        sys: &S,
+        from: u32,
+        to: u32,
+    ) -> Option<u32> {
         let target = self.store.get(to);
         let mut buf = vec![0u64; self.codec.words()];
         let mut found = None;
@@ -69,19 +93,22 @@ impl Exploration {
 
     /// A shortest path from the initial state to `id` (τ steps included).
     pub fn path_to<S: TransitionSystem + ?Sized>(&self, sys: &S, id: u32) -> Vec<Step> {
-        let mut ids = vec![id];
+        let mut steps = Vec::new();
         let mut cur = id;
-        while self.store.parent(cur) != u32::MAX {
-            cur = self.store.parent(cur);
-            ids.push(cur);
+        for level in (0..self.depth(id) as usize).rev() {
+            let (lo, hi) = (self.level_starts[level], self.level_starts[level + 1]);
+            let pred = (lo..hi)
+                .into_par_iter()
+                .find_first(|&u| self.event_between(sys, u, cur).is_some());
+            // BFS levels guarantee a predecessor in the previous level.
+            let Some(pred) = pred else { break };
+            steps.push(Step {
+                event: self.event_between(sys, pred, cur).unwrap_or(u32::MAX),
+                state: cur,
+            });
+            cur = pred;
         }
-        ids.reverse();
-        ids.windows(2)
-            .map(|w| Step {
-                // A parent link always comes from a transition of the parent.
-                event: self.event_between(sys, w[0], w[1]).unwrap_or(u32::MAX),
-                state: w[1],
-            })
-            .collect()
+        steps.reverse();
+        steps
     }
 }

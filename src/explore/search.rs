@@ -15,7 +15,9 @@
 //! shortest.
 
 use super::codec::StateCodec;
-use super::store::{hash_words, shard_of, IndexShard, Probe, StateStore, MAX_STATES, PROVISIONAL, SHARDS};
+use super::store::{
+    hash_words, shard_of, Index, Probe, Shard, StateStore, MAX_STATES, PROVISIONAL, SHARDS,
+};
 use super::system::{TransitionSystem, TAU};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -73,7 +75,9 @@ pub struct Exploration {
     pub elapsed: Duration,
     pub(crate) codec: StateCodec,
     pub(crate) store: StateStore,
-    pub(crate) index: Vec<IndexShard>,
+    pub(crate) index: Index,
+    /// State numbers sorted by packed state, built on demand for lookups.
+    pub(crate) sorted_ids: std::sync::OnceLock<Vec<u32>>,
     pub(crate) level_starts: Vec<u32>,
 }
 
@@ -92,8 +96,6 @@ pub struct Explorer<'a, S: TransitionSystem + ?Sized> {
 /// Successors of one chunk of the frontier, grouped by shard.
 #[derive(Default)]
 struct ChunkOut {
-    hashes: Vec<u64>,
-    parents: Vec<u32>,
     packed: Vec<u64>,
     /// Positions grouped by shard: shard s owns `by_shard[offsets[s]..offsets[s+1]]`.
     by_shard: Vec<u32>,
@@ -189,15 +191,11 @@ impl<'a, S: TransitionSystem + ?Sized> Explorer<'a, S> {
         let codec = StateCodec::new(&sys.component_sizes());
         let words = codec.words();
         let mut store = StateStore::new(words);
-        let mut index: Vec<IndexShard> = (0..SHARDS).map(|_| IndexShard::default()).collect();
+        let mut index = Index::new(codec.bits());
         let mut init = vec![0u64; words];
         codec.pack(&sys.initial(), &mut init);
-        let h = hash_words(&init);
-        let shard = &mut index[shard_of(h)];
-        if let Probe::Vacant(slot) = shard.probe(h, |_| false) {
-            shard.fill(slot, 1);
-        }
-        store.push(&init, u32::MAX);
+        index.insert_initial(&init, 0);
+        store.push(&init);
         let mut level_starts = vec![0u32, 1];
         let mut transitions = 0u64;
         let mut first_deadlock: Option<u32> = None;
@@ -233,11 +231,20 @@ impl<'a, S: TransitionSystem + ?Sized> Explorer<'a, S> {
                 }
             }
             // Phase 2: each shard inserts its candidates in global order.
-            let news: Vec<Vec<NewEntry>> = index
-                .par_iter_mut()
-                .enumerate()
-                .map(|(s, shard)| insert_shard(s, shard, &chunks, &store, words))
-                .collect();
+            let news: Vec<Vec<NewEntry>> = match &mut index {
+                Index::Direct(shards) => {
+                    shards
+                        .par_iter_mut()
+                        .enumerate()
+                        .for_each(|(s, shard)| insert_direct(s, shard, &chunks));
+                    Vec::new()
+                }
+                Index::Indirect(shards) => shards
+                    .par_iter_mut()
+                    .enumerate()
+                    .map(|(s, shard)| insert_indirect(s, shard, &chunks, &store, words))
+                    .collect(),
+            };
             // Phase 3: number the new states in (chunk, position) order.
             let mut chunk_base = Vec::with_capacity(chunks.len());
             let mut word_ranks: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
@@ -253,33 +260,35 @@ impl<'a, S: TransitionSystem + ?Sized> Explorer<'a, S> {
                 word_ranks.push(ranks);
                 next += r;
             }
-            let final_id = |chunk: u32, pos: u32| -> u32 {
-                let c = &chunks[chunk as usize];
-                let w = (pos / 64) as usize;
-                let below = c.fresh[w].load(Ordering::Relaxed) & ((1u64 << (pos % 64)) - 1);
-                chunk_base[chunk as usize] + word_ranks[chunk as usize][w] + below.count_ones()
-            };
-            index
-                .par_iter_mut()
-                .zip(news.par_iter())
-                .for_each(|(shard, new)| {
-                    for e in new {
-                        shard.set(e.slot, final_id(e.chunk, e.pos) + 1);
-                    }
-                });
+            if let Index::Indirect(shards) = &mut index {
+                let final_id = |chunk: u32, pos: u32| -> u32 {
+                    let c = &chunks[chunk as usize];
+                    let w = (pos / 64) as usize;
+                    let below = c.fresh[w].load(Ordering::Relaxed) & ((1u64 << (pos % 64)) - 1);
+                    chunk_base[chunk as usize] + word_ranks[chunk as usize][w] + below.count_ones()
+                };
+                shards
+                    .par_iter_mut()
+                    .zip(news.par_iter())
+                    .for_each(|(shard, new)| {
+                        for e in new {
+                            shard.set(e.slot, final_id(e.chunk, e.pos) + 1);
+                        }
+                    });
+            }
             for c in &chunks {
                 for (w, bits) in c.fresh.iter().enumerate() {
                     let mut bits = bits.load(Ordering::Relaxed);
                     while bits != 0 {
                         let p = w * 64 + bits.trailing_zeros() as usize;
                         bits &= bits - 1;
-                        store.push(&c.packed[p * words..(p + 1) * words], c.parents[p]);
+                        store.push(&c.packed[p * words..(p + 1) * words]);
                     }
                 }
             }
             level_starts.push(next);
             let bytes = store.bytes() as u64
-                + index.iter().map(|s| s.bytes() as u64).sum::<u64>()
+                + index.bytes() as u64
                 + chunks.iter().map(chunk_bytes).sum::<u64>();
             peak_bytes = peak_bytes.max(bytes);
             drop(chunks);
@@ -321,17 +330,14 @@ impl<'a, S: TransitionSystem + ?Sized> Explorer<'a, S> {
             codec,
             store,
             index,
+            sorted_ids: std::sync::OnceLock::new(),
             level_starts,
         }
     }
 }
 
 fn chunk_bytes(c: &ChunkOut) -> u64 {
-    (c.hashes.capacity() * 8
-        + c.parents.capacity() * 4
-        + c.packed.capacity() * 8
-        + c.by_shard.capacity() * 4
-        + c.fresh.capacity() * 8) as u64
+    (c.packed.capacity() * 8 + c.by_shard.capacity() * 4 + c.fresh.capacity() * 8) as u64
 }
 
 /// Phase 1 for the states `a..b`.
@@ -348,46 +354,95 @@ fn expand_chunk<S: TransitionSystem + ?Sized>(
     let mut buf = vec![0u64; words];
     for id in a..b {
         codec.unpack(store.get(id), &mut state);
-        let before = out.hashes.len();
         let mut n = 0u64;
         let mut tau = false;
-        sys.successors(&state, &mut |ev, succ| {
-            n += 1;
-            tau |= ev == TAU;
-            codec.pack(succ, &mut buf);
-            out.hashes.push(hash_words(&buf));
-            out.parents.push(id);
-            out.packed.extend_from_slice(&buf);
-        });
+        if words == 1 {
+            sys.successors(&state, &mut |ev, succ| {
+                n += 1;
+                tau |= ev == TAU;
+                out.packed.push(codec.pack_word(succ));
+            });
+        } else {
+            sys.successors(&state, &mut |ev, succ| {
+                n += 1;
+                tau |= ev == TAU;
+                codec.pack(succ, &mut buf);
+                out.packed.extend_from_slice(&buf);
+            });
+        }
         out.transitions += n;
         out.tau |= tau;
-        if out.hashes.len() == before && out.deadlock.is_none() && !sys.is_terminated(&state) {
+        if n == 0 && out.deadlock.is_none() && !sys.is_terminated(&state) {
             out.deadlock = Some(id);
         }
     }
     // Group positions by shard, keeping their order (counting sort).
+    let len = out.packed.len() / words;
+    let shards: Vec<u8> = out
+        .packed
+        .chunks_exact(words)
+        .map(|w| shard_of(hash_words(w)) as u8)
+        .collect();
     let mut counts = vec![0u32; SHARDS + 1];
-    for &h in &out.hashes {
-        counts[shard_of(h) + 1] += 1;
+    for &s in &shards {
+        counts[s as usize + 1] += 1;
     }
     for s in 0..SHARDS {
         counts[s + 1] += counts[s];
     }
     let mut fill = counts.clone();
-    out.by_shard = vec![0; out.hashes.len()];
-    for (p, &h) in out.hashes.iter().enumerate() {
-        let s = shard_of(h);
-        out.by_shard[fill[s] as usize] = p as u32;
-        fill[s] += 1;
+    out.by_shard = vec![0; len];
+    for (p, &s) in shards.iter().enumerate() {
+        out.by_shard[fill[s as usize] as usize] = p as u32;
+        fill[s as usize] += 1;
     }
     out.offsets = counts;
-    out.fresh = (0..out.hashes.len().div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+    out.fresh = (0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
     out
 }
 
-/// The packed words a table entry refers to: a stored state, or a state this
-/// shard inserted provisionally during the current level.
-fn entry_words<'x>(e: u32, new: &[NewEntry], chunks: &'x [ChunkOut], store: &'x StateStore, words: usize) -> &'x [u64] {
+/// How many candidates a shard probes ahead of the one it inserts, so that
+/// cache misses overlap.
+const PREFETCH: usize = 16;
+
+/// Phase 2 for shard `s` of a direct index: insert this shard's candidates of
+/// every chunk, in order; mark the new ones fresh.
+fn insert_direct(s: usize, shard: &mut Shard<u64>, chunks: &[ChunkOut]) {
+    for c in chunks {
+        let group = &c.by_shard[c.offsets[s] as usize..c.offsets[s + 1] as usize];
+        for batch in group.chunks(PREFETCH) {
+            let mut hashes = [0u64; PREFETCH];
+            for (h, &p) in hashes.iter_mut().zip(batch) {
+                *h = hash_words(std::slice::from_ref(&c.packed[p as usize]));
+                shard.prefetch(*h);
+            }
+            for (&h, &p) in hashes.iter().zip(batch) {
+                let entry = c.packed[p as usize] + 1;
+                let Probe::Vacant(mut slot) = shard.probe(h, |e| e == entry) else {
+                    continue;
+                };
+                if shard.needs_growth() {
+                    shard.grow(|e| hash_words(&[e - 1]), |_, _| {});
+                    if let Probe::Vacant(v) = shard.probe(h, |_| false) {
+                        slot = v;
+                    }
+                }
+                shard.fill(slot, entry);
+                c.fresh[p as usize / 64].fetch_or(1 << (p % 64), Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// The packed words an indirect entry refers to: a stored state, or a state
+/// this shard inserted provisionally during the current level.
+fn entry_words<'x>(
+    e: u32,
+    new: &[NewEntry],
+    chunks: &'x [ChunkOut],
+    store: &'x StateStore,
+    words: usize,
+) -> &'x [u64] {
     if e & PROVISIONAL != 0 {
         let n = &new[(e & !PROVISIONAL) as usize];
         let at = n.pos as usize * words;
@@ -397,22 +452,36 @@ fn entry_words<'x>(e: u32, new: &[NewEntry], chunks: &'x [ChunkOut], store: &'x 
     }
 }
 
-/// Phase 2 for shard `s`: insert this shard's candidates of every chunk, in
-/// order, provisionally; return the new ones.
-fn insert_shard(s: usize, shard: &mut IndexShard, chunks: &[ChunkOut], store: &StateStore, words: usize) -> Vec<NewEntry> {
+/// Phase 2 for shard `s` of an indirect index: insert this shard's candidates
+/// of every chunk, in order, provisionally; return the new ones.
+fn insert_indirect(
+    s: usize,
+    shard: &mut Shard<u32>,
+    chunks: &[ChunkOut],
+    store: &StateStore,
+    words: usize,
+) -> Vec<NewEntry> {
     let mut new: Vec<NewEntry> = Vec::new();
     for (ci, c) in chunks.iter().enumerate() {
         let group = &c.by_shard[c.offsets[s] as usize..c.offsets[s + 1] as usize];
         for &p in group {
-            let h = c.hashes[p as usize];
             let at = p as usize * words;
             let cand = &c.packed[at..at + words];
+            let h = hash_words(cand);
             let probe = shard.probe(h, |e| entry_words(e, &new, chunks, store, words) == cand);
             let Probe::Vacant(mut slot) = probe else {
                 continue;
             };
             if shard.needs_growth() {
-                let moved = shard.grow(|e| hash_words(entry_words(e, &new, chunks, store, words)));
+                let mut moved = Vec::new();
+                shard.grow(
+                    |e| hash_words(entry_words(e, &new, chunks, store, words)),
+                    |e, at| {
+                        if e & PROVISIONAL != 0 {
+                            moved.push((e, at));
+                        }
+                    },
+                );
                 for (e, at) in moved {
                     new[(e & !PROVISIONAL) as usize].slot = at;
                 }

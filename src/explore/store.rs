@@ -1,17 +1,25 @@
-//! The state store: packed states in BFS order, parent links, and a sharded
-//! open-addressing hash index of state numbers.
+//! The state store: packed states in BFS order, and a sharded open-addressing
+//! hash index over them.
 //!
-//! States live in a segmented arena (no reallocation spikes) numbered in BFS
-//! order; the hash index holds only 32-bit numbers, so a state costs its
-//! packed width, a 4-byte parent link and about 6 bytes of table. The index
-//! is split into shards by the top bits of the hash so that one task can own
-//! a shard while a level is inserted in parallel (no locks).
+//! States live in a segmented arena (no reallocation spikes), numbered in BFS
+//! order. No parent links are kept: a path is rebuilt by searching the
+//! previous BFS level for a predecessor (see `paths.rs`), which costs one
+//! level scan per step of a counterexample and saves 4 bytes per state.
+//!
+//! The index is split into shards by the top bits of the hash so that one
+//! task can own a shard while a level is inserted in parallel (no locks). It
+//! comes in two forms:
+//! - **direct**, when a packed state fits in 63 bits: the table holds the
+//!   packed states themselves (`state + 1`, 0 = empty), so a probe touches
+//!   only the table, never the arena;
+//! - **indirect**, for wider states: the table holds 32-bit state numbers
+//!   (`id + 1`) and compares against the arena.
 
 /// Number of index shards (a power of two).
 pub const SHARDS: usize = 64;
 const SHARD_BITS: u32 = SHARDS.trailing_zeros();
 const SEGMENT_STATES: usize = 1 << 16;
-/// Marks a table entry that refers to a state inserted during the current level.
+/// Marks an indirect entry that refers to a state inserted during the current level.
 pub(crate) const PROVISIONAL: u32 = 1 << 31;
 /// The largest number of states the store can hold.
 pub const MAX_STATES: u64 = (PROVISIONAL - 2) as u64;
@@ -34,11 +42,25 @@ pub fn shard_of(hash: u64) -> usize {
     (hash >> (64 - SHARD_BITS)) as usize
 }
 
-/// Packed states and parent links, numbered in BFS order.
+/// Hints the processor to fetch `slot` into cache.
+#[inline(always)]
+pub(crate) fn prefetch<T>(slot: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; any address is allowed.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(
+            slot as *const T as *const i8,
+            std::arch::x86_64::_MM_HINT_T0,
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = slot;
+}
+
+/// Packed states numbered in BFS order.
 pub struct StateStore {
     words: usize,
     segments: Vec<Vec<u64>>,
-    parents: Vec<Vec<u32>>,
     len: usize,
 }
 
@@ -48,7 +70,6 @@ impl StateStore {
         StateStore {
             words,
             segments: Vec::new(),
-            parents: Vec::new(),
             len: 0,
         }
     }
@@ -63,21 +84,14 @@ impl StateStore {
         self.len == 0
     }
 
-    /// Words per packed state.
-    pub fn words(&self) -> usize {
-        self.words
-    }
-
-    /// Appends a state with its parent (`u32::MAX` for the initial state).
-    pub fn push(&mut self, packed: &[u64], parent: u32) {
+    /// Appends a state.
+    pub fn push(&mut self, packed: &[u64]) {
         if self.len % SEGMENT_STATES == 0 {
             self.segments
                 .push(Vec::with_capacity(SEGMENT_STATES * self.words));
-            self.parents.push(Vec::with_capacity(SEGMENT_STATES));
         }
         let seg = self.len / SEGMENT_STATES;
         self.segments[seg].extend_from_slice(packed);
-        self.parents[seg].push(parent);
         self.len += 1;
     }
 
@@ -89,49 +103,42 @@ impl StateStore {
         &self.segments[id / SEGMENT_STATES][off..off + self.words]
     }
 
-    /// The parent of state `id` (`u32::MAX` for the initial state).
-    #[inline]
-    pub fn parent(&self, id: u32) -> u32 {
-        let id = id as usize;
-        self.parents[id / SEGMENT_STATES][id % SEGMENT_STATES]
-    }
-
-    /// Bytes held by the arena and the parent links.
+    /// Bytes held.
     pub fn bytes(&self) -> usize {
-        self.segments.iter().map(|s| s.capacity() * 8).sum::<usize>()
-            + self.parents.iter().map(|p| p.capacity() * 4).sum::<usize>()
+        self.segments
+            .iter()
+            .map(|s| s.capacity() * 8)
+            .sum::<usize>()
     }
 }
 
-/// One shard of the hash index: linear probing over `u32` entries,
-/// 0 = empty, `id + 1` = a stored state, `PROVISIONAL | i` = the `i`-th state
-/// this shard inserted during the current level.
-pub struct IndexShard {
-    slots: Vec<u32>,
+/// What a probe found.
+pub enum Probe<E> {
+    /// The state is there: its slot and entry.
+    Found(usize, E),
+    /// Not present; this slot is where it would go.
+    Vacant(usize),
+}
+
+/// One shard of the index: linear probing over entries where 0 means empty.
+pub struct Shard<E> {
+    slots: Vec<E>,
     len: usize,
 }
 
-impl Default for IndexShard {
+impl<E: Copy + Default + PartialEq> Default for Shard<E> {
     fn default() -> Self {
-        IndexShard {
-            slots: vec![0; 16],
+        Shard {
+            slots: vec![E::default(); 16],
             len: 0,
         }
     }
 }
 
-/// What a probe found.
-pub enum Probe {
-    /// The state is stored at this slot with this entry value (id + 1 or provisional).
-    Found(usize, u32),
-    /// Not present; this slot is where it would go.
-    Vacant(usize),
-}
-
-impl IndexShard {
+impl<E: Copy + Default + PartialEq> Shard<E> {
     /// Bytes held.
     pub fn bytes(&self) -> usize {
-        self.slots.capacity() * 4
+        self.slots.capacity() * std::mem::size_of::<E>()
     }
 
     /// Number of entries.
@@ -144,15 +151,20 @@ impl IndexShard {
         self.len == 0
     }
 
-    /// Looks for a state with hash `hash`; `same(entry)` says whether an
-    /// entry holds the state sought.
+    /// Prefetches the first slot a probe for `hash` reads.
+    #[inline(always)]
+    pub fn prefetch(&self, hash: u64) {
+        prefetch(&self.slots[(hash as usize) & (self.slots.len() - 1)]);
+    }
+
+    /// Looks for an entry with hash `hash` for which `same(entry)` holds.
     #[inline]
-    pub fn probe(&self, hash: u64, mut same: impl FnMut(u32) -> bool) -> Probe {
+    pub fn probe(&self, hash: u64, mut same: impl FnMut(E) -> bool) -> Probe<E> {
         let mask = self.slots.len() - 1;
         let mut i = (hash as usize) & mask;
         loop {
             let e = self.slots[i];
-            if e == 0 {
+            if e == E::default() {
                 return Probe::Vacant(i);
             }
             if same(e) {
@@ -164,14 +176,14 @@ impl IndexShard {
 
     /// Writes `entry` at a slot returned by `probe`.
     #[inline]
-    pub fn fill(&mut self, slot: usize, entry: u32) {
+    pub fn fill(&mut self, slot: usize, entry: E) {
         self.slots[slot] = entry;
         self.len += 1;
     }
 
-    /// Overwrites the entry at `slot` (used to turn provisional entries final).
+    /// Overwrites the entry at `slot`.
     #[inline]
-    pub fn set(&mut self, slot: usize, entry: u32) {
+    pub fn set(&mut self, slot: usize, entry: E) {
         self.slots[slot] = entry;
     }
 
@@ -181,23 +193,80 @@ impl IndexShard {
         (self.len + 1) * 4 > self.slots.len() * 3
     }
 
-    /// Doubles the table; `hash_of(entry)` recomputes an entry's hash.
-    /// Returns the new slot of every provisional entry, as `(entry, slot)`.
-    pub fn grow(&mut self, hash_of: impl Fn(u32) -> u64) -> Vec<(u32, usize)> {
-        let mut moved = Vec::new();
+    /// Doubles the table; `hash_of(entry)` recomputes an entry's hash, and
+    /// `moved(entry, slot)` is told where every entry went.
+    pub fn grow(&mut self, hash_of: impl Fn(E) -> u64, mut moved: impl FnMut(E, usize)) {
         let new_len = self.slots.len() * 2;
-        let old = std::mem::replace(&mut self.slots, vec![0; new_len]);
+        let old = std::mem::replace(&mut self.slots, vec![E::default(); new_len]);
         let mask = new_len - 1;
-        for e in old.into_iter().filter(|&e| e != 0) {
+        for e in old.into_iter().filter(|&e| e != E::default()) {
             let mut i = (hash_of(e) as usize) & mask;
-            while self.slots[i] != 0 {
+            while self.slots[i] != E::default() {
                 i = (i + 1) & mask;
             }
             self.slots[i] = e;
-            if e & PROVISIONAL != 0 {
-                moved.push((e, i));
+            moved(e, i);
+        }
+    }
+}
+
+/// The hash index over all stored states.
+pub enum Index {
+    /// Entries are `packed state + 1` (states of at most 63 bits).
+    Direct(Vec<Shard<u64>>),
+    /// Entries are `id + 1`, or `PROVISIONAL | i` during a level.
+    Indirect(Vec<Shard<u32>>),
+}
+
+impl Index {
+    /// An empty index for states of `bits` bits.
+    pub fn new(bits: u32) -> Index {
+        if bits <= 63 {
+            Index::Direct((0..SHARDS).map(|_| Shard::default()).collect())
+        } else {
+            Index::Indirect((0..SHARDS).map(|_| Shard::default()).collect())
+        }
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        match self {
+            Index::Direct(s) => s.iter().map(Shard::bytes).sum(),
+            Index::Indirect(s) => s.iter().map(Shard::bytes).sum(),
+        }
+    }
+
+    /// Records `packed`, stored as state `id` (the initial state).
+    pub fn insert_initial(&mut self, packed: &[u64], id: u32) {
+        let h = hash_words(packed);
+        match self {
+            Index::Direct(s) => {
+                let shard = &mut s[shard_of(h)];
+                if let Probe::Vacant(slot) = shard.probe(h, |_| false) {
+                    shard.fill(slot, packed[0] + 1);
+                }
+            }
+            Index::Indirect(s) => {
+                let shard = &mut s[shard_of(h)];
+                if let Probe::Vacant(slot) = shard.probe(h, |_| false) {
+                    shard.fill(slot, id + 1);
+                }
             }
         }
-        moved
+    }
+
+    /// Whether `packed` was stored (all entries final).
+    pub fn contains(&self, packed: &[u64], store: &StateStore) -> bool {
+        let h = hash_words(packed);
+        match self {
+            Index::Direct(s) => matches!(
+                s[shard_of(h)].probe(h, |e| e == packed[0] + 1),
+                Probe::Found(..)
+            ),
+            Index::Indirect(s) => matches!(
+                s[shard_of(h)].probe(h, |e| store.get(e - 1) == packed),
+                Probe::Found(..)
+            ),
+        }
     }
 }
