@@ -81,6 +81,9 @@ pub struct Exploration {
     pub(crate) level_starts: Vec<u32>,
 }
 
+/// A progress callback.
+type ProgressFn<'a> = Box<dyn FnMut(&Progress) + Send + 'a>;
+
 /// Search options; each CLI flag maps to one builder method.
 pub struct Explorer<'a, S: TransitionSystem + ?Sized> {
     system: &'a S,
@@ -90,7 +93,7 @@ pub struct Explorer<'a, S: TransitionSystem + ?Sized> {
     time_limit: Option<Duration>,
     stop_on_deadlock: bool,
     cancel: Option<Arc<AtomicBool>>,
-    progress: Option<Box<dyn FnMut(&Progress) + Send + 'a>>,
+    progress: Option<ProgressFn<'a>>,
 }
 
 /// Successors of one chunk of the frontier, grouped by shard.
