@@ -92,7 +92,10 @@ pub(crate) const BUILTIN_CONSTANTS: &[&str] = &[
 
 /// The built-in function named `name`.
 pub(crate) fn lookup(name: &str) -> Option<(usize, Builtin)> {
-    BUILTINS.iter().find(|(n, _, _)| *n == name).map(|(_, a, b)| (*a, *b))
+    BUILTINS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, a, b)| (*a, *b))
 }
 
 /// The function value of built-in `b` printed as `name`.

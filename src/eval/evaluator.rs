@@ -73,7 +73,11 @@ enum HeadState {
 }
 
 fn internal(what: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("internal", format!("internal error in the evaluator: {what}"), span)
+    Diagnostic::error(
+        "internal",
+        format!("internal error in the evaluator: {what}"),
+        span,
+    )
 }
 
 /// Evaluates a script's definitions and expressions; see the module docs.
@@ -101,7 +105,10 @@ impl std::fmt::Debug for Evaluator {
 impl Evaluator {
     /// Resolves and checks `module` (whose files are in `sources`); returns
     /// every static error found.
-    pub fn from_module(module: &ast::Module, sources: &SourceMap) -> Result<Evaluator, Vec<Diagnostic>> {
+    pub fn from_module(
+        module: &ast::Module,
+        sources: &SourceMap,
+    ) -> Result<Evaluator, Vec<Diagnostic>> {
         let mut tables = Tables::default();
         let (prog, errors) = resolve::resolve_module(module, &mut tables);
         if !errors.is_empty() {
@@ -149,7 +156,11 @@ impl Evaluator {
     /// Names of all top-level constants (including datatype and nametype
     /// names and pattern-bound names), in declaration order, with their spans.
     pub fn global_names(&self) -> Vec<(&str, Span)> {
-        self.prog.globals.iter().map(|g| (g.name.as_str(), g.span)).collect()
+        self.prog
+            .globals
+            .iter()
+            .map(|g| (g.name.as_str(), g.span))
+            .collect()
     }
 
     /// Names of all top-level functions, in declaration order, with their spans.
@@ -159,7 +170,11 @@ impl Evaluator {
             .functions
             .iter()
             .map(|(n, id)| {
-                let span = tables.funcs.get(*id as usize).map(|f| f.span).unwrap_or_default();
+                let span = tables
+                    .funcs
+                    .get(*id as usize)
+                    .map(|f| f.span)
+                    .unwrap_or_default();
                 (n.as_str(), span)
             })
             .collect()
@@ -213,7 +228,8 @@ impl Evaluator {
         let r = match &code.body {
             ThunkBody::Expr { body, nlocals } => {
                 let mut f = Frame::new(t.env.clone(), *nlocals);
-                self.eval(body, &mut f).and_then(|v| self.proc_of(v, body.span))
+                self.eval(body, &mut f)
+                    .and_then(|v| self.proc_of(v, body.span))
             }
             ThunkBody::SeqRest { body } => match t.env.first() {
                 Some(Value::Seq(envs)) => self.seq_chain(*body, t.code, envs, code.span),
@@ -235,7 +251,11 @@ impl Evaluator {
         let Ok(code) = self.thunk_code(t.code) else {
             return format!("…#{}", t.code);
         };
-        let mut text = self.snippet(code.span).split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut text = self
+            .snippet(code.span)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if matches!(code.body, ThunkBody::SeqRest { .. }) {
             text = format!("rest of {text}");
         }
@@ -327,14 +347,19 @@ impl Evaluator {
                 Some(GlobalState::Failed(d)) => return Err(d.clone()),
                 Some(GlobalState::InProgress) => {
                     if matches!(entry.def, GlobalDef::Datatype { .. }) {
-                        return Ok(Value::Infinite(Arc::new(InfiniteSet::Datatype(entry.name.as_str().into()))));
+                        return Ok(Value::Infinite(Arc::new(InfiniteSet::Datatype(
+                            entry.name.as_str().into(),
+                        ))));
                     }
                     let mut d = Diagnostic::error(
                         "cycle",
                         format!("`{}` depends on its own value", entry.name),
                         span,
                     )
-                    .with_label_text(format!("`{}` is needed here while it is being computed", entry.name));
+                    .with_label_text(format!(
+                        "`{}` is needed here while it is being computed",
+                        entry.name
+                    ));
                     if entry.span != span && entry.span.file == span.file {
                         d = d.with_label(entry.span, "defined here");
                     }
@@ -391,7 +416,10 @@ impl Evaluator {
                 let mut infinite = false;
                 let mut bases = Vec::new();
                 for &h in ctors {
-                    if matches!(self.heads.borrow().get(h as usize), Some(HeadState::Building)) {
+                    if matches!(
+                        self.heads.borrow().get(h as usize),
+                        Some(HeadState::Building)
+                    ) {
                         infinite = true;
                         continue;
                     }
@@ -404,11 +432,17 @@ impl Evaluator {
                     bases.push(base);
                 }
                 if infinite {
-                    return Ok(Value::Infinite(Arc::new(InfiniteSet::Datatype(entry.name.as_str().into()))));
+                    return Ok(Value::Infinite(Arc::new(InfiniteSet::Datatype(
+                        entry.name.as_str().into(),
+                    ))));
                 }
                 let mut out = BTreeSet::new();
                 for b in bases {
-                    out.extend(self.completions(&b, entry.span)?.into_iter().map(|(v, _)| v));
+                    out.extend(
+                        self.completions(&b, entry.span)?
+                            .into_iter()
+                            .map(|(v, _)| v),
+                    );
                 }
                 Ok(Value::Set(Arc::new(out)))
             }
@@ -429,7 +463,11 @@ impl Evaluator {
                         partial = next;
                     }
                     for p in partial {
-                        out.extend(self.completions(&p, entry.span)?.into_iter().map(|(v, _)| v));
+                        out.extend(
+                            self.completions(&p, entry.span)?
+                                .into_iter()
+                                .map(|(v, _)| v),
+                        );
                     }
                 }
                 Ok(Value::Set(Arc::new(out)))
@@ -442,7 +480,11 @@ impl Evaluator {
         match self.heads.borrow().get(h as usize) {
             Some(HeadState::Built(_, v)) => return Ok(v.clone()),
             Some(HeadState::Building) => {
-                let name = self.prog.heads.get(h as usize).map_or("?", |d| d.name.as_str());
+                let name = self
+                    .prog
+                    .heads
+                    .get(h as usize)
+                    .map_or("?", |d| d.name.as_str());
                 return Err(Diagnostic::error(
                     "cycle",
                     format!("the field types of `{name}` depend on `{name}` itself"),
@@ -565,7 +607,12 @@ impl Evaluator {
         }
     }
 
-    pub(crate) fn capture_env(&self, caps: &[CapSrc], f: &mut Frame, span: Span) -> R<Arc<[Value]>> {
+    pub(crate) fn capture_env(
+        &self,
+        caps: &[CapSrc],
+        f: &mut Frame,
+        span: Span,
+    ) -> R<Arc<[Value]>> {
         let mut out = Vec::with_capacity(caps.len());
         for c in caps {
             out.push(self.read(*c, f, span)?);
@@ -582,7 +629,10 @@ impl Evaluator {
 
     fn force_pending(&self, l: u32, b: u32, f: &mut Frame, span: Span) -> R<()> {
         let def = self.let_def(l, span)?;
-        let bind = def.binds.get(b as usize).ok_or_else(|| internal("bad let binding", span))?;
+        let bind = def
+            .binds
+            .get(b as usize)
+            .ok_or_else(|| internal("bad let binding", span))?;
         match bind {
             LetBind::Plain { slot, body } => {
                 f.set(*slot, Slot::Unset);
@@ -603,7 +653,10 @@ impl Evaluator {
                 }
             }
             LetBind::GroupFn { slot, func, group } | LetBind::GroupConst { slot, func, group } => {
-                let caps = def.groups.get(*group as usize).ok_or_else(|| internal("bad group", span))?;
+                let caps = def
+                    .groups
+                    .get(*group as usize)
+                    .ok_or_else(|| internal("bad group", span))?;
                 let env = self.capture_env(caps, f, span)?;
                 let fd = self.func(*func, span)?;
                 let v = if matches!(bind, LetBind::GroupFn { .. }) {
@@ -758,7 +811,9 @@ impl Evaluator {
             }
             IrKind::Dotted(es) => {
                 let mut it = es.iter();
-                let first = it.next().ok_or_else(|| internal("empty dotted value", span))?;
+                let first = it
+                    .next()
+                    .ok_or_else(|| internal("empty dotted value", span))?;
                 let mut acc = self.eval(first, f)?;
                 for e in it {
                     let v = self.eval(e, f)?;
@@ -862,9 +917,9 @@ impl Evaluator {
         match op {
             UnaryOp::Neg => {
                 let i = self.int_of(&v, span)?;
-                i.checked_neg()
-                    .map(Value::Int)
-                    .ok_or_else(|| Diagnostic::error("overflow", format!("integer overflow in -({i})"), span))
+                i.checked_neg().map(Value::Int).ok_or_else(|| {
+                    Diagnostic::error("overflow", format!("integer overflow in -({i})"), span)
+                })
             }
             UnaryOp::Not => Ok(Value::Bool(!self.bool_of(v, span)?)),
             UnaryOp::Length => match &v {
@@ -872,7 +927,10 @@ impl Evaluator {
                 Value::Str(s) => Ok(Value::Int(s.chars().count() as i64)),
                 other => Err(Diagnostic::error(
                     "type",
-                    format!("`#` expects a sequence, found {} {other}", other.type_name()),
+                    format!(
+                        "`#` expects a sequence, found {} {other}",
+                        other.type_name()
+                    ),
                     span,
                 )),
             },
@@ -901,29 +959,43 @@ impl Evaluator {
         }
         let x = self.eval(a, f)?;
         let y = self.eval(b, f)?;
-        let ints = |ev: &Evaluator| -> R<(i64, i64)> { Ok((ev.int_of(&x, a.span)?, ev.int_of(&y, b.span)?)) };
+        let ints = |ev: &Evaluator| -> R<(i64, i64)> {
+            Ok((ev.int_of(&x, a.span)?, ev.int_of(&y, b.span)?))
+        };
         let overflow = |sym: &str, i: i64, j: i64| {
-            Diagnostic::error("overflow", format!("integer overflow in {i} {sym} {j}"), span)
+            Diagnostic::error(
+                "overflow",
+                format!("integer overflow in {i} {sym} {j}"),
+                span,
+            )
         };
         match op {
             BinaryOp::Add => {
                 let (i, j) = ints(self)?;
-                i.checked_add(j).map(Value::Int).ok_or_else(|| overflow("+", i, j))
+                i.checked_add(j)
+                    .map(Value::Int)
+                    .ok_or_else(|| overflow("+", i, j))
             }
             BinaryOp::Sub => {
                 let (i, j) = ints(self)?;
-                i.checked_sub(j).map(Value::Int).ok_or_else(|| overflow("-", i, j))
+                i.checked_sub(j)
+                    .map(Value::Int)
+                    .ok_or_else(|| overflow("-", i, j))
             }
             BinaryOp::Mul => {
                 let (i, j) = ints(self)?;
-                i.checked_mul(j).map(Value::Int).ok_or_else(|| overflow("*", i, j))
+                i.checked_mul(j)
+                    .map(Value::Int)
+                    .ok_or_else(|| overflow("*", i, j))
             }
             BinaryOp::Div | BinaryOp::Mod => {
                 let (i, j) = ints(self)?;
                 if j == 0 {
                     let sym = if op == BinaryOp::Div { "/" } else { "%" };
-                    return Err(Diagnostic::error("division-by-zero", "division by zero", span)
-                        .with_label_text(format!("{i} {sym} 0")));
+                    return Err(
+                        Diagnostic::error("division-by-zero", "division by zero", span)
+                            .with_label_text(format!("{i} {sym} 0")),
+                    );
                 }
                 let (q, r) = (i.checked_div(j), i.checked_rem(j));
                 let (Some(q), Some(r)) = (q, r) else {
@@ -945,9 +1017,13 @@ impl Evaluator {
             }
             BinaryOp::Eq => Ok(Value::Bool(x == y)),
             BinaryOp::Ne => Ok(Value::Bool(x != y)),
-            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => self.compare(op, &x, &y, span),
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                self.compare(op, &x, &y, span)
+            }
             BinaryOp::Concat => match (&x, &y) {
-                (Value::Seq(s), Value::Seq(t)) => Ok(Value::Seq(s.iter().chain(t.iter()).cloned().collect())),
+                (Value::Seq(s), Value::Seq(t)) => {
+                    Ok(Value::Seq(s.iter().chain(t.iter()).cloned().collect()))
+                }
                 (Value::Str(s), Value::Str(t)) => Ok(Value::Str(format!("{s}{t}").into())),
                 _ => Err(Diagnostic::error(
                     "type",
@@ -1000,11 +1076,20 @@ impl Evaluator {
     }
 
     /// Applies a function value to one argument list.
-    pub(crate) fn apply(&self, fv: Value, args: Vec<Value>, span: Span, arg_irs: &[Ir]) -> R<Value> {
+    pub(crate) fn apply(
+        &self,
+        fv: Value,
+        args: Vec<Value>,
+        span: Span,
+        arg_irs: &[Ir],
+    ) -> R<Value> {
         let Value::Function(func) = &fv else {
             return Err(Diagnostic::error(
                 "not-a-function",
-                format!("{} {fv} is not a function, so it cannot be applied", fv.type_name()),
+                format!(
+                    "{} {fv} is not a function, so it cannot be applied",
+                    fv.type_name()
+                ),
                 span,
             ));
         };
@@ -1012,7 +1097,11 @@ impl Evaluator {
             if args.len() != arity {
                 return Err(Diagnostic::error(
                     "arity",
-                    format!("`{}` expects {arity} argument(s) but was given {}", func.name, args.len()),
+                    format!(
+                        "`{}` expects {arity} argument(s) but was given {}",
+                        func.name,
+                        args.len()
+                    ),
                     span,
                 ));
             }
@@ -1031,7 +1120,11 @@ impl Evaluator {
         if args.len() != want || list >= def.arities.len() {
             return Err(Diagnostic::error(
                 "arity",
-                format!("`{}` expects {want} argument(s) but was given {}", def.name, args.len()),
+                format!(
+                    "`{}` expects {want} argument(s) but was given {}",
+                    def.name,
+                    args.len()
+                ),
                 span,
             ));
         }
@@ -1057,7 +1150,13 @@ impl Evaluator {
         r
     }
 
-    fn call_clauses(&self, def: &FuncDef, env: Arc<[Value]>, args: &[Value], span: Span) -> R<Value> {
+    fn call_clauses(
+        &self,
+        def: &FuncDef,
+        env: Arc<[Value]>,
+        args: &[Value],
+        span: Span,
+    ) -> R<Value> {
         for c in &def.clauses {
             let mut f = Frame::new(env.clone(), c.nlocals);
             let mut ok = true;
@@ -1074,18 +1173,32 @@ impl Evaluator {
         let shown: Vec<String> = args.iter().map(ToString::to_string).collect();
         Err(Diagnostic::error(
             "no-match",
-            format!("no clause of `{}` matches the arguments ({})", def.name, shown.join(", ")),
+            format!(
+                "no clause of `{}` matches the arguments ({})",
+                def.name,
+                shown.join(", ")
+            ),
             span,
         )
         .with_label(def.span, "defined here"))
     }
 
-    fn builtin(&self, b: Builtin, name: &str, args: Vec<Value>, span: Span, arg_irs: &[Ir]) -> R<Value> {
+    fn builtin(
+        &self,
+        b: Builtin,
+        name: &str,
+        args: Vec<Value>,
+        span: Span,
+        arg_irs: &[Ir],
+    ) -> R<Value> {
         let arg_span = |i: usize| arg_irs.get(i).map_or(span, |a| a.span);
         let set = |ev: &Evaluator, i: usize| -> R<Arc<BTreeSet<Value>>> {
             match args.get(i) {
                 Some(Value::Set(s)) => Ok(s.clone()),
-                Some(v @ Value::Infinite(_)) => Err(ev.elements(v, arg_span(i)).err().unwrap_or_else(|| internal("infinite", span))),
+                Some(v @ Value::Infinite(_)) => Err(ev
+                    .elements(v, arg_span(i))
+                    .err()
+                    .unwrap_or_else(|| internal("infinite", span))),
                 Some(v) => Err(Diagnostic::error(
                     "type",
                     format!("`{name}` expects a set, found {} {v}", v.type_name()),
@@ -1116,12 +1229,16 @@ impl Evaluator {
                 None => Err(internal("missing argument", span)),
             }
         };
-        let arg = |i: usize| args.get(i).cloned().ok_or_else(|| internal("missing argument", span));
+        let arg = |i: usize| {
+            args.get(i)
+                .cloned()
+                .ok_or_else(|| internal("missing argument", span))
+        };
         let ok_set = |s: BTreeSet<Value>| Ok(Value::Set(Arc::new(s)));
         match b {
             Builtin::Union => {
-                if let (Some(Value::Infinite(i)), Some(Value::Set(s))) | (Some(Value::Set(s)), Some(Value::Infinite(i))) =
-                    (args.first(), args.get(1))
+                if let (Some(Value::Infinite(i)), Some(Value::Set(s)))
+                | (Some(Value::Set(s)), Some(Value::Infinite(i))) = (args.first(), args.get(1))
                 {
                     let inf = Value::Infinite(i.clone());
                     let mut all = true;
@@ -1153,7 +1270,9 @@ impl Evaluator {
                 ok_set(a.intersection(&c).cloned().collect())
             }
             Builtin::Diff => {
-                if let (Some(Value::Set(s)), Some(inf @ Value::Infinite(_))) = (args.first(), args.get(1)) {
+                if let (Some(Value::Set(s)), Some(inf @ Value::Infinite(_))) =
+                    (args.first(), args.get(1))
+                {
                     let mut out = BTreeSet::new();
                     for v in s.iter() {
                         if !self.member(v, inf, span)? {
@@ -1222,7 +1341,10 @@ impl Evaluator {
                 let mut out = BTreeSet::new();
                 for mask in 0u32..(1u32 << s.len()) {
                     out.insert(Value::set(
-                        s.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, v)| v.clone()),
+                        s.iter()
+                            .enumerate()
+                            .filter(|(i, _)| mask & (1 << i) != 0)
+                            .map(|(_, v)| v.clone()),
                     ));
                 }
                 ok_set(out)
@@ -1250,13 +1372,13 @@ impl Evaluator {
                 for x in seq(0)?.iter() {
                     match x {
                         Value::Seq(t) => out.extend(t.iter().cloned()),
-                        other => {
-                            return Err(Diagnostic::error(
-                                "type",
-                                format!("`concat` expects a sequence of sequences, but it contains {other}"),
-                                arg_span(0),
-                            ))
-                        }
+                        other => return Err(Diagnostic::error(
+                            "type",
+                            format!(
+                                "`concat` expects a sequence of sequences, but it contains {other}"
+                            ),
+                            arg_span(0),
+                        )),
                     }
                 }
                 Ok(Value::Seq(out.into()))
@@ -1265,7 +1387,11 @@ impl Evaluator {
                 let x = arg(0)?;
                 Ok(Value::Bool(seq(1)?.contains(&x)))
             }
-            Builtin::Productions => ok_set(self.productions(&arg(0)?, arg_span(0))?.into_iter().collect()),
+            Builtin::Productions => ok_set(
+                self.productions(&arg(0)?, arg_span(0))?
+                    .into_iter()
+                    .collect(),
+            ),
             Builtin::Extensions => {
                 let v = arg(0)?;
                 let mut out = BTreeSet::new();
@@ -1304,9 +1430,11 @@ impl Evaluator {
                 })
             }
             Builtin::MapMember => Ok(Value::Bool(map(0)?.contains_key(&arg(1)?))),
-            Builtin::MapToList => Ok(Value::seq(
-                map(0)?.iter().map(|(k, v)| Value::Tuple(vec![k.clone(), v.clone()].into())),
-            )),
+            Builtin::MapToList => {
+                Ok(Value::seq(map(0)?.iter().map(|(k, v)| {
+                    Value::Tuple(vec![k.clone(), v.clone()].into())
+                })))
+            }
             Builtin::MapUpdate => {
                 let mut m = (*map(0)?).clone();
                 m.insert(arg(1)?, arg(2)?);
@@ -1322,7 +1450,8 @@ impl Evaluator {
                     Value::Str(s) => s.to_string(),
                     other => other.to_string(),
                 };
-                Err(Diagnostic::error("user-error", msg, span).with_label_text("`error` called here"))
+                Err(Diagnostic::error("user-error", msg, span)
+                    .with_label_text("`error` called here"))
             }
             Builtin::Show => {
                 let v = arg(0)?;
@@ -1334,8 +1463,12 @@ impl Evaluator {
                     .into(),
                 ))
             }
-            Builtin::Chaos => Ok(Value::Proc(Arc::new(Proc::Chaos(self.event_set(&arg(0)?, arg_span(0))?)))),
-            Builtin::Run => Ok(Value::Proc(Arc::new(Proc::Run(self.event_set(&arg(0)?, arg_span(0))?)))),
+            Builtin::Chaos => Ok(Value::Proc(Arc::new(Proc::Chaos(
+                self.event_set(&arg(0)?, arg_span(0))?,
+            )))),
+            Builtin::Run => Ok(Value::Proc(Arc::new(Proc::Run(
+                self.event_set(&arg(0)?, arg_span(0))?,
+            )))),
             Builtin::Identity => arg(0),
             Builtin::Unsupported => Err(Diagnostic::error(
                 "unsupported",
@@ -1356,11 +1489,5 @@ impl Evaluator {
             )
             .with_label_text("this is not a process")),
         }
-    }
-
-    /// True when `v` is a complete value (no missing fields).
-    pub fn is_complete_value(v: &Value) -> bool {
-        is_complete(v)
-    }
     }
 }

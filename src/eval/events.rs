@@ -60,7 +60,9 @@ pub(crate) fn split_product(t: Value) -> Vec<Value> {
             _ => return vec![t],
         }
     }
-    let product = comps.iter().try_fold(1usize, |acc, c| acc.checked_mul(c.len()));
+    let product = comps
+        .iter()
+        .try_fold(1usize, |acc, c| acc.checked_mul(c.len()));
     if product != Some(s.len()) {
         return vec![t];
     }
@@ -122,7 +124,11 @@ impl Evaluator {
         let Some(ty) = d.head.fields.get(i) else {
             return Err(Diagnostic::error(
                 "type",
-                format!("too many fields: `{}` has {} field(s)", d.head.name, d.head.arity()),
+                format!(
+                    "too many fields: `{}` has {} field(s)",
+                    d.head.name,
+                    d.head.arity()
+                ),
                 span,
             ));
         };
@@ -143,7 +149,10 @@ impl Evaluator {
             ),
             span,
         )
-        .with_label_text(format!("this gives {}.{v}", Value::Data(Arc::new(d.clone())))))
+        .with_label_text(format!(
+            "this gives {}.{v}",
+            Value::Data(Arc::new(d.clone()))
+        )))
     }
 
     /// Set membership, for finite and infinite sets.
@@ -199,7 +208,10 @@ impl Evaluator {
             .with_help("restrict it to a finite set, e.g. `{0..9}`")),
             other => Err(Diagnostic::error(
                 "type",
-                format!("expected a set or a sequence, found {} {other}", other.type_name()),
+                format!(
+                    "expected a set or a sequence, found {} {other}",
+                    other.type_name()
+                ),
                 span,
             )),
         }
@@ -246,7 +258,12 @@ impl Evaluator {
             }
         }
         let i = d.fields.len();
-        let ty = d.head.fields.get(i).cloned().unwrap_or_else(|| Value::set([]));
+        let ty = d
+            .head
+            .fields
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| Value::set([]));
         let values = match &ty {
             Value::Set(s) => s.iter().cloned().collect::<Vec<_>>(),
             other => {
@@ -290,7 +307,11 @@ impl Evaluator {
     /// The events of `{| v |}` for one channel or event prefix.
     pub(crate) fn productions(&self, v: &Value, span: Span) -> R<Vec<Value>> {
         match v {
-            Value::Data(_) => Ok(self.completions(v, span)?.into_iter().map(|(c, _)| c).collect()),
+            Value::Data(_) => Ok(self
+                .completions(v, span)?
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect()),
             other => Err(Diagnostic::error(
                 "type",
                 format!(
@@ -316,7 +337,10 @@ impl Evaluator {
             other => {
                 return Err(Diagnostic::error(
                     "type",
-                    format!("expected a set of events, found {} {other}", other.type_name()),
+                    format!(
+                        "expected a set of events, found {} {other}",
+                        other.type_name()
+                    ),
                     span,
                 ))
             }
@@ -325,14 +349,19 @@ impl Evaluator {
             if !is_event(e) {
                 let mut d = Diagnostic::error(
                     "type",
-                    format!("expected a set of events, but it contains {} {e}", e.type_name()),
+                    format!(
+                        "expected a set of events, but it contains {} {e}",
+                        e.type_name()
+                    ),
                     span,
                 );
                 if let Value::Data(x) = e {
                     if x.head.kind == HeadKind::Channel {
                         d = d
                             .with_note(format!("`{e}` is missing fields, so it is not an event"))
-                            .with_help(format!("`{{| {e} |}}` is the set of all events that extend it"));
+                            .with_help(format!(
+                                "`{{| {e} |}}` is the set of all events that extend it"
+                            ));
                     }
                 }
                 return Err(d);
@@ -343,7 +372,13 @@ impl Evaluator {
 
     /// Pairs of a renaming or link: `a <- b` with `a` a complete event or a
     /// prefix (then every completion of `a` pairs with `b` extended the same way).
-    pub(crate) fn expand_pair(&self, a: Value, b: Value, span: Span, out: &mut Vec<(Value, Value)>) -> R<()> {
+    pub(crate) fn expand_pair(
+        &self,
+        a: Value,
+        b: Value,
+        span: Span,
+        out: &mut Vec<(Value, Value)>,
+    ) -> R<()> {
         for (v, what) in [(&a, "left"), (&b, "right")] {
             if !matches!(v, Value::Data(d) if d.head.kind == HeadKind::Channel) {
                 return Err(Diagnostic::error(

@@ -125,7 +125,11 @@ pub(crate) enum ReplIr {
     Interleave,
     /// `;` — the body is thunk code `body` (one environment per element), and
     /// `rest` is the code that sequences the remaining elements.
-    Sequential { body: u32, captures: Vec<CapSrc>, rest: u32 },
+    Sequential {
+        body: u32,
+        captures: Vec<CapSrc>,
+        rest: u32,
+    },
     /// `[| A |]` (A outside the generators' scope).
     Parallel(Box<Ir>),
     /// `|| x:S @ [A(x)] P` (A inside the generators' scope).
@@ -269,7 +273,9 @@ impl LetBind {
     /// The slots this binding fills.
     pub fn slots(&self) -> Vec<u32> {
         match self {
-            LetBind::Plain { slot, .. } | LetBind::GroupFn { slot, .. } | LetBind::GroupConst { slot, .. } => {
+            LetBind::Plain { slot, .. }
+            | LetBind::GroupFn { slot, .. }
+            | LetBind::GroupConst { slot, .. } => {
                 vec![*slot]
             }
             LetBind::Pattern { slots, .. } => slots.clone(),
@@ -287,7 +293,10 @@ pub(crate) enum GlobalDef {
     /// A datatype: the set of its constructors' values.
     Datatype { ctors: Vec<u32> },
     /// A subtype: constructors with restricted field sets.
-    Subtype { ctors: Vec<(u32, Vec<Ir>)>, nlocals: u32 },
+    Subtype {
+        ctors: Vec<(u32, Vec<Ir>)>,
+        nlocals: u32,
+    },
 }
 
 /// A top-level pattern binding `(a, b) = e`.

@@ -16,8 +16,8 @@ mod evaluator;
 mod events;
 mod ir;
 mod pattern;
-mod process;
 pub mod proc;
+mod process;
 mod resolve;
 pub mod value;
 

@@ -38,7 +38,9 @@ impl Evaluator {
             },
             PatKind::Both(a, b) => Ok(self.match_pat(a, v, f)? && self.match_pat(b, v, f)?),
             PatKind::Concat(ps) => {
-                let Value::Seq(items) = v else { return Ok(false) };
+                let Value::Seq(items) = v else {
+                    return Ok(false);
+                };
                 let fixed: Vec<Option<usize>> = ps
                     .iter()
                     .map(|q| match &q.kind {

@@ -20,7 +20,9 @@ fn choice(ps: Vec<ProcRef>, external: bool) -> ProcRef {
     let mut out = Vec::with_capacity(ps.len());
     for p in ps {
         match (&*p, external) {
-            (Proc::ExternalChoice(qs), true) | (Proc::InternalChoice(qs), false) => out.extend(qs.iter().cloned()),
+            (Proc::ExternalChoice(qs), true) | (Proc::InternalChoice(qs), false) => {
+                out.extend(qs.iter().cloned())
+            }
             _ => out.push(p),
         }
     }
@@ -64,7 +66,12 @@ impl Evaluator {
         }
     }
 
-    fn link_pairs(&self, links: &[(Ir, Ir)], stmts: &[super::ir::StmtIr], f: &mut Frame) -> R<Arc<[(Value, Value)]>> {
+    fn link_pairs(
+        &self,
+        links: &[(Ir, Ir)],
+        stmts: &[super::ir::StmtIr],
+        f: &mut Frame,
+    ) -> R<Arc<[(Value, Value)]>> {
         let mut out = Vec::new();
         self.each(stmts, f, &mut |ev, f| {
             for (a, b) in links {
@@ -93,7 +100,10 @@ impl Evaluator {
                 if !matches!(&cv, Value::Data(d) if d.head.kind == HeadKind::Channel) {
                     return Err(Diagnostic::error(
                         "not-an-event",
-                        format!("expected an event or channel before `->`, found {} {cv}", cv.type_name()),
+                        format!(
+                            "expected an event or channel before `->`, found {} {cv}",
+                            cv.type_name()
+                        ),
                         chan.span,
                     )
                     .with_label_text("this is not an event"));
@@ -109,7 +119,10 @@ impl Evaluator {
                     Value::Bool(false) => Ok(Arc::new(Proc::Stop)),
                     other => Err(Diagnostic::error(
                         "type",
-                        format!("the guard of `&` must be a Bool, found {} {other}", other.type_name()),
+                        format!(
+                            "the guard of `&` must be a Bool, found {} {other}",
+                            other.type_name()
+                        ),
                         b.span,
                     )),
                 }
@@ -118,10 +131,16 @@ impl Evaluator {
                 let pp = self.proc_expr(p, f)?;
                 match op {
                     ProcOp::Sequential => Ok(Arc::new(Proc::Sequential(pp, self.thunk_of(q, f)?))),
-                    ProcOp::SlidingChoice => Ok(Arc::new(Proc::SlidingChoice(pp, self.thunk_of(q, f)?))),
+                    ProcOp::SlidingChoice => {
+                        Ok(Arc::new(Proc::SlidingChoice(pp, self.thunk_of(q, f)?)))
+                    }
                     ProcOp::ExternalChoice => Ok(choice(vec![pp, self.proc_expr(q, f)?], true)),
                     ProcOp::InternalChoice => Ok(choice(vec![pp, self.proc_expr(q, f)?], false)),
-                    ProcOp::Interleave => Ok(Arc::new(Proc::Parallel(pp, empty_set(), self.proc_expr(q, f)?))),
+                    ProcOp::Interleave => Ok(Arc::new(Proc::Parallel(
+                        pp,
+                        empty_set(),
+                        self.proc_expr(q, f)?,
+                    ))),
                     ProcOp::Interrupt => Ok(Arc::new(Proc::Interrupt(pp, self.proc_expr(q, f)?))),
                 }
             }
@@ -255,7 +274,11 @@ impl Evaluator {
                 span,
             ));
         }
-        let n = if last { types.len() } else { width.min(types.len()) };
+        let n = if last {
+            types.len()
+        } else {
+            width.min(types.len())
+        };
         types.truncate(n);
         // One field with a restriction: enumerate whichever side is finite.
         if n == 1 {
@@ -274,8 +297,10 @@ impl Evaluator {
         let mut combos: Vec<Vec<Value>> = vec![Vec::new()];
         for t in &types {
             let values = self.elements(t, span).map_err(|d| {
-                d.with_note(format!("the input ranges over the type of a field of `{ev}`"))
-                    .with_help("restrict the input: `?x:S` with a finite set S")
+                d.with_note(format!(
+                    "the input ranges over the type of a field of `{ev}`"
+                ))
+                .with_help("restrict the input: `?x:S` with a finite set S")
             })?;
             let mut next = Vec::with_capacity(combos.len() * values.len());
             for c in &combos {
@@ -304,7 +329,14 @@ impl Evaluator {
         Ok(out)
     }
 
-    fn replicated(&self, op: &ReplIr, stmts: &[super::ir::StmtIr], body: &Ir, f: &mut Frame, span: Span) -> R<ProcRef> {
+    fn replicated(
+        &self,
+        op: &ReplIr,
+        stmts: &[super::ir::StmtIr],
+        body: &Ir,
+        f: &mut Frame,
+        span: Span,
+    ) -> R<ProcRef> {
         match op {
             ReplIr::Sequential {
                 body: code,
@@ -362,7 +394,9 @@ impl Evaluator {
                                 "`|~|` over an empty set has no meaning",
                                 span,
                             )
-                            .with_help("make sure the set is not empty, or use `[]` (empty = STOP)"));
+                            .with_help(
+                                "make sure the set is not empty, or use `[]` (empty = STOP)",
+                            ));
                         }
                         Ok(choice(ps, false))
                     }

@@ -18,7 +18,8 @@ use super::ir::*;
 use super::proc::Proc;
 use super::value::{HeadKind, InfiniteSet, Value};
 use crate::syntax::ast::{
-    self, Decl, DeclKind, Expr, ExprKind, Ident, Pattern, PatternKind, PrefixField, ReplicatedOp, Stmt,
+    self, Decl, DeclKind, Expr, ExprKind, Ident, Pattern, PatternKind, PrefixField, ReplicatedOp,
+    Stmt,
 };
 use crate::syntax::{Diagnostic, Span};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -167,7 +168,11 @@ fn push_clause<'m>(
 }
 
 fn describe_shape(shape: &[usize]) -> String {
-    shape.iter().map(|n| format!("({n})")).collect::<Vec<_>>().join("")
+    shape
+        .iter()
+        .map(|n| format!("({n})"))
+        .collect::<Vec<_>>()
+        .join("")
 }
 
 fn duplicate(name: &str, first: Span, again: Span, kinds: Option<(&str, &str)>) -> Diagnostic {
@@ -182,7 +187,10 @@ fn duplicate(name: &str, first: Span, again: Span, kinds: Option<(&str, &str)>) 
 }
 
 /// Resolves a whole script. Returns the program and every error found.
-pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Program, Vec<Diagnostic>) {
+pub(crate) fn resolve_module(
+    module: &ast::Module,
+    tables: &mut Tables,
+) -> (Program, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     let mut prog = Program::default();
     let mut kinds: HashMap<String, (Span, &'static str)> = HashMap::new();
@@ -191,8 +199,12 @@ pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Prog
     let mut head_names: HashSet<&str> = HashSet::new();
     for d in &module.decls {
         match &d.kind {
-            DeclKind::Channel { names, .. } => head_names.extend(names.iter().map(|n| n.name.as_str())),
-            DeclKind::Datatype { ctors, .. } => head_names.extend(ctors.iter().map(|c| c.name.name.as_str())),
+            DeclKind::Channel { names, .. } => {
+                head_names.extend(names.iter().map(|n| n.name.as_str()))
+            }
+            DeclKind::Datatype { ctors, .. } => {
+                head_names.extend(ctors.iter().map(|c| c.name.name.as_str()))
+            }
             _ => {}
         }
     }
@@ -205,9 +217,18 @@ pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Prog
         Datatype(Vec<u32>),
         Subtype(&'m [ast::Constructor]),
     }
-    let mut define = |name: &Ident, kind: &'static str, what: TopName, prog: &mut Program, errors: &mut Vec<Diagnostic>| {
+    let mut define = |name: &Ident,
+                      kind: &'static str,
+                      what: TopName,
+                      prog: &mut Program,
+                      errors: &mut Vec<Diagnostic>| {
         if let Some((first, first_kind)) = kinds.get(&name.name) {
-            errors.push(duplicate(&name.name, *first, name.span, Some((first_kind, kind))));
+            errors.push(duplicate(
+                &name.name,
+                *first,
+                name.span,
+                Some((first_kind, kind)),
+            ));
             return;
         }
         kinds.insert(name.name.clone(), (name.span, kind));
@@ -223,18 +244,19 @@ pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Prog
     let mut asserts: Vec<&ast::Assertion> = Vec::new();
     let mut prints: Vec<&Expr> = Vec::new();
     let mut prev_clause: Option<&str> = None;
-    let add_head = |prog: &mut Program, name: &Ident, kind: HeadKind, datatype: Option<String>, span: Span| {
-        let id = prog.heads.len() as u32;
-        prog.heads.push(HeadDef {
-            name: name.name.clone(),
-            kind,
-            datatype,
-            fields: Vec::new(),
-            nlocals: 0,
-            span,
-        });
-        id
-    };
+    let add_head =
+        |prog: &mut Program, name: &Ident, kind: HeadKind, datatype: Option<String>, span: Span| {
+            let id = prog.heads.len() as u32;
+            prog.heads.push(HeadDef {
+                name: name.name.clone(),
+                kind,
+                datatype,
+                fields: Vec::new(),
+                nlocals: 0,
+                span,
+            });
+            id
+        };
     for d in &module.decls {
         let mut this_clause = None;
         match &d.kind {
@@ -254,7 +276,13 @@ pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Prog
             DeclKind::Datatype { name, ctors } => {
                 let mut ids = Vec::new();
                 for c in ctors {
-                    let id = add_head(&mut prog, &c.name, HeadKind::Constructor, Some(name.name.clone()), c.span);
+                    let id = add_head(
+                        &mut prog,
+                        &c.name,
+                        HeadKind::Constructor,
+                        Some(name.name.clone()),
+                        c.span,
+                    );
                     head_info.push(HeadInfo {
                         name: c.name.name.clone(),
                         kind: HeadKind::Constructor,
@@ -267,7 +295,13 @@ pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Prog
                 global_work.push((name.name.clone(), Work::Datatype(ids.clone()), name.span));
                 define(name, "datatype", TopName::Global(g), &mut prog, &mut errors);
                 for (c, id) in ctors.iter().zip(ids) {
-                    define(&c.name, "constructor", TopName::Head(id), &mut prog, &mut errors);
+                    define(
+                        &c.name,
+                        "constructor",
+                        TopName::Head(id),
+                        &mut prog,
+                        &mut errors,
+                    );
                 }
             }
             DeclKind::Subtype { name, ctors } => {
@@ -283,7 +317,15 @@ pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Prog
             DeclKind::Clause { name, params, body } => {
                 this_clause = Some(name.name.as_str());
                 let adjacent = prev_clause == Some(name.name.as_str());
-                let merged = push_clause(&mut func_groups, adjacent, name, params, body, d.span, &mut errors);
+                let merged = push_clause(
+                    &mut func_groups,
+                    adjacent,
+                    name,
+                    params,
+                    body,
+                    d.span,
+                    &mut errors,
+                );
                 if !merged {
                     if params.is_empty() {
                         let g = global_work.len() as u32;
@@ -301,7 +343,13 @@ pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Prog
                         }));
                         func_ids.push(id);
                         prog.functions.push((name.name.clone(), id));
-                        define(name, "function", TopName::Func { id, arities }, &mut prog, &mut errors);
+                        define(
+                            name,
+                            "function",
+                            TopName::Func { id, arities },
+                            &mut prog,
+                            &mut errors,
+                        );
                     }
                 }
             }
@@ -315,7 +363,11 @@ pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Prog
                         continue;
                     }
                     let g = global_work.len() as u32;
-                    global_work.push((n.name.clone(), Work::PatternPart(pb, n.name.clone()), n.span));
+                    global_work.push((
+                        n.name.clone(),
+                        Work::PatternPart(pb, n.name.clone()),
+                        n.span,
+                    ));
                     define(n, "constant", TopName::Global(g), &mut prog, &mut errors);
                 }
             }
@@ -417,7 +469,8 @@ pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Prog
                 for c in ctors {
                     match names.get(&c.name.name) {
                         Some(TopName::Head(h))
-                            if head_info.get(*h as usize).map(|i| i.kind) == Some(HeadKind::Constructor) =>
+                            if head_info.get(*h as usize).map(|i| i.kind)
+                                == Some(HeadKind::Constructor) =>
                         {
                             let fields = c.fields.iter().map(|f| r.expr(f)).collect();
                             out.push((*h, fields));
@@ -433,7 +486,10 @@ pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Prog
                     }
                 }
                 let nlocals = r.units.pop().unwrap_or(0);
-                GlobalDef::Subtype { ctors: out, nlocals }
+                GlobalDef::Subtype {
+                    ctors: out,
+                    nlocals,
+                }
             }
         };
         prog.globals.push(GlobalEntry { name, def, span });
@@ -442,7 +498,9 @@ pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Prog
     for a in asserts {
         match &a.kind {
             ast::AssertKind::Refinement {
-                spec, implementation, ..
+                spec,
+                implementation,
+                ..
             } => {
                 top_exprs.push(spec);
                 top_exprs.push(implementation);
@@ -472,7 +530,11 @@ pub(crate) fn resolve_module(module: &ast::Module, tables: &mut Tables) -> (Prog
 }
 
 /// Resolves one expression in the global scope of `prog` (for the CLI).
-pub(crate) fn resolve_top_expr(prog: &Program, tables: &mut Tables, e: &Expr) -> Result<TopExpr, Vec<Diagnostic>> {
+pub(crate) fn resolve_top_expr(
+    prog: &Program,
+    tables: &mut Tables,
+    e: &Expr,
+) -> Result<TopExpr, Vec<Diagnostic>> {
     let info: Vec<HeadInfo> = prog
         .heads
         .iter()
@@ -531,7 +593,10 @@ fn free_names(e: &Expr, bound: &mut Vec<String>, out: &mut HashSet<String>) {
             args.iter().for_each(|a| free_names(a, bound, out));
         }
         ExprKind::Unary(_, a) => free_names(a, bound, out),
-        ExprKind::Binary(_, a, b) | ExprKind::Guard(a, b) | ExprKind::ProcBinary(_, a, b) | ExprKind::Hide(a, b) => {
+        ExprKind::Binary(_, a, b)
+        | ExprKind::Guard(a, b)
+        | ExprKind::ProcBinary(_, a, b)
+        | ExprKind::Hide(a, b) => {
             free_names(a, bound, out);
             free_names(b, bound, out);
         }
@@ -549,7 +614,9 @@ fn free_names(e: &Expr, bound: &mut Vec<String>, out: &mut HashSet<String>) {
             for d in decls {
                 match &d.kind {
                     DeclKind::Clause { name, .. } => bound.push(name.name.clone()),
-                    DeclKind::PatternBind { pattern, .. } => bind_pats(&mut std::iter::once(pattern), bound),
+                    DeclKind::PatternBind { pattern, .. } => {
+                        bind_pats(&mut std::iter::once(pattern), bound)
+                    }
                     _ => {}
                 }
             }
@@ -573,7 +640,9 @@ fn free_names(e: &Expr, bound: &mut Vec<String>, out: &mut HashSet<String>) {
                 free_names(b, bound, out);
             }
         }
-        ExprKind::SetComp(es, stmts) | ExprKind::EventSetComp(es, stmts) | ExprKind::SeqComp(es, stmts) => {
+        ExprKind::SetComp(es, stmts)
+        | ExprKind::EventSetComp(es, stmts)
+        | ExprKind::SeqComp(es, stmts) => {
             free_names_stmts(stmts, bound, out);
             es.iter().for_each(|a| free_names(a, bound, out));
         }
@@ -583,12 +652,23 @@ fn free_names(e: &Expr, bound: &mut Vec<String>, out: &mut HashSet<String>) {
                 free_names(v, bound, out);
             }
         }
-        ExprKind::Prefix { channel, fields, body } => {
+        ExprKind::Prefix {
+            channel,
+            fields,
+            body,
+        } => {
             free_names(channel, bound, out);
             for f in fields {
                 match f {
                     PrefixField::Output(x) | PrefixField::Dot(x) => free_names(x, bound, out),
-                    PrefixField::Input { pattern, restriction } | PrefixField::NondetInput { pattern, restriction } => {
+                    PrefixField::Input {
+                        pattern,
+                        restriction,
+                    }
+                    | PrefixField::NondetInput {
+                        pattern,
+                        restriction,
+                    } => {
                         if let Some(r) = restriction {
                             free_names(r, bound, out);
                         }
@@ -837,7 +917,11 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             let d = distance(name, cand);
-            if d <= limit && best.as_ref().is_none_or(|(bd, bn)| (d, cand) < (*bd, bn.as_str())) {
+            if d <= limit
+                && best
+                    .as_ref()
+                    .is_none_or(|(bd, bn)| (d, cand) < (*bd, bn.as_str()))
+            {
                 best = Some((d, cand.to_string()));
             }
         }
@@ -845,8 +929,12 @@ impl<'a> Resolver<'a> {
     }
 
     fn undefined(&mut self, id: &Ident) {
-        let mut d = Diagnostic::error("undefined-name", format!("`{}` is not defined", id.name), id.span)
-            .with_label_text("not found in this scope");
+        let mut d = Diagnostic::error(
+            "undefined-name",
+            format!("`{}` is not defined", id.name),
+            id.span,
+        )
+        .with_label_text("not found in this scope");
         if let Some(s) = self.suggest(&id.name) {
             d = d.with_help(format!("did you mean `{s}`?"));
         }
@@ -857,9 +945,12 @@ impl<'a> Resolver<'a> {
     fn name(&mut self, id: &Ident) -> IrKind {
         if let Some(l) = self.lookup_local(&id.name) {
             return match l {
-                LocalName::Local { key, level, slot } => {
-                    IrKind::Var(self.capture(CapKey::Binding(key), level, CapSrc::Local(slot), &id.name))
-                }
+                LocalName::Local { key, level, slot } => IrKind::Var(self.capture(
+                    CapKey::Binding(key),
+                    level,
+                    CapSrc::Local(slot),
+                    &id.name,
+                )),
                 LocalName::Group {
                     key,
                     level,
@@ -887,7 +978,9 @@ impl<'a> Resolver<'a> {
                     applied: Vec::new(),
                 })))
             }
-            Some(TopName::Builtin(b)) => return IrKind::Const(builtins::function_value(&id.name, *b)),
+            Some(TopName::Builtin(b)) => {
+                return IrKind::Const(builtins::function_value(&id.name, *b))
+            }
             None => {}
         }
         let constant = match id.name.as_str() {
@@ -926,17 +1019,26 @@ impl<'a> Resolver<'a> {
             };
         }
         match self.names.get(&id.name) {
-            Some(TopName::Func { arities, .. }) => Some((arities.clone(), self.def_spans.get(&id.name).copied())),
+            Some(TopName::Func { arities, .. }) => {
+                Some((arities.clone(), self.def_spans.get(&id.name).copied()))
+            }
             Some(TopName::Builtin(_)) => Some((vec![1], None)),
             Some(TopName::Head(h)) => {
                 let what = match self.heads.get(*h as usize).map(|i| i.kind) {
                     Some(HeadKind::Channel) => "channel",
                     _ => "constructor",
                 };
-                let name = self.heads.get(*h as usize).map_or(id.name.as_str(), |i| i.name.as_str());
+                let name = self
+                    .heads
+                    .get(*h as usize)
+                    .map_or(id.name.as_str(), |i| i.name.as_str());
                 self.errors.push(
-                    Diagnostic::error("not-a-function", format!("`{name}` is a {what}, not a function"), call)
-                        .with_help(format!("fields are given with dots: `{name}.x`")),
+                    Diagnostic::error(
+                        "not-a-function",
+                        format!("`{name}` is a {what}, not a function"),
+                        call,
+                    )
+                    .with_help(format!("fields are given with dots: `{name}.x`")),
                 );
                 None
             }
@@ -1014,14 +1116,21 @@ impl<'a> Resolver<'a> {
             PatternKind::Bool(b) => PatKind::Const(Value::Bool(*b)),
             PatternKind::Char(c) => PatKind::Const(Value::Char(*c)),
             PatternKind::Str(s) => PatKind::Const(Value::Str(s.as_str().into())),
-            PatternKind::Tuple(ps) => PatKind::Tuple(ps.iter().map(|q| self.pattern(q, seen)).collect()),
+            PatternKind::Tuple(ps) => {
+                PatKind::Tuple(ps.iter().map(|q| self.pattern(q, seen)).collect())
+            }
             PatternKind::Dotted(ps) => {
                 self.check_dotted_pattern(ps);
                 PatKind::Dotted(ps.iter().map(|q| self.pattern(q, seen)).collect())
             }
-            PatternKind::Seq(ps) => PatKind::Seq(ps.iter().map(|q| self.pattern(q, seen)).collect()),
+            PatternKind::Seq(ps) => {
+                PatKind::Seq(ps.iter().map(|q| self.pattern(q, seen)).collect())
+            }
             PatternKind::Concat(ps) => {
-                let open = ps.iter().filter(|q| !matches!(q.kind, PatternKind::Seq(_))).count();
+                let open = ps
+                    .iter()
+                    .filter(|q| !matches!(q.kind, PatternKind::Seq(_)))
+                    .count();
                 if open > 1 {
                     self.errors.push(Diagnostic::error(
                         "pattern",
@@ -1041,7 +1150,10 @@ impl<'a> Resolver<'a> {
                 }
                 PatKind::Set(ps.iter().map(|q| self.pattern(q, seen)).collect())
             }
-            PatternKind::Both(a, b) => PatKind::Both(Box::new(self.pattern(a, seen)), Box::new(self.pattern(b, seen))),
+            PatternKind::Both(a, b) => PatKind::Both(
+                Box::new(self.pattern(a, seen)),
+                Box::new(self.pattern(b, seen)),
+            ),
         };
         Pat { kind, span: p.span }
     }
@@ -1052,7 +1164,9 @@ impl<'a> Resolver<'a> {
             PatternKind::Name(id) => self.head_of(&id.name),
             _ => None,
         };
-        let Some(first) = ps.first().and_then(head_of) else { return };
+        let Some(first) = ps.first().and_then(head_of) else {
+            return;
+        };
         let mut need = self.heads.get(first as usize).map_or(0, |h| h.nfields);
         let mut owner = first;
         for q in &ps[1..] {
@@ -1084,11 +1198,19 @@ impl<'a> Resolver<'a> {
         self.units.push(0);
         self.scopes.push(HashMap::new());
         let mut seen = HashSet::new();
-        let pats = params.iter().flatten().map(|p| self.pattern(p, &mut seen)).collect();
+        let pats = params
+            .iter()
+            .flatten()
+            .map(|p| self.pattern(p, &mut seen))
+            .collect();
         let body = self.expr(body);
         self.scopes.pop();
         let nlocals = self.units.pop().unwrap_or(0);
-        ClauseIr { pats, body, nlocals }
+        ClauseIr {
+            pats,
+            body,
+            nlocals,
+        }
     }
 
     /// Resolves `body` as a suspended expression: its own level and frame.
@@ -1100,7 +1222,10 @@ impl<'a> Resolver<'a> {
         let level = self.levels.pop().unwrap_or_default();
         let code = self.tables.thunks.len() as u32;
         self.tables.thunks.push(Arc::new(ThunkCode {
-            body: ThunkBody::Expr { body: body_ir, nlocals },
+            body: ThunkBody::Expr {
+                body: body_ir,
+                nlocals,
+            },
             span: body.span,
             names: level.names,
         }));
@@ -1121,7 +1246,11 @@ impl<'a> Resolver<'a> {
         self.tables.funcs.push(Arc::new(FuncDef {
             name: "lambda".into(),
             arities: vec![pats.len()],
-            clauses: vec![ClauseIr { pats, body, nlocals }],
+            clauses: vec![ClauseIr {
+                pats,
+                body,
+                nlocals,
+            }],
             span,
         }));
         IrKind::Closure {
@@ -1151,7 +1280,10 @@ impl<'a> Resolver<'a> {
     }
 
     fn links(&mut self, links: &[ast::Link]) -> Vec<(Ir, Ir)> {
-        links.iter().map(|l| (self.expr(&l.left), self.expr(&l.right))).collect()
+        links
+            .iter()
+            .map(|l| (self.expr(&l.left), self.expr(&l.right)))
+            .collect()
     }
 
     fn exprs(&mut self, es: &[Expr]) -> Vec<Ir> {
@@ -1170,8 +1302,17 @@ impl<'a> Resolver<'a> {
         let mut out = Vec::new();
         for (i, f) in fields.iter().enumerate() {
             match f {
-                PrefixField::Output(e) | PrefixField::Dot(e) => out.push(FieldIr::Out(self.expr(e))),
-                PrefixField::Input { pattern, restriction } | PrefixField::NondetInput { pattern, restriction } => {
+                PrefixField::Output(e) | PrefixField::Dot(e) => {
+                    out.push(FieldIr::Out(self.expr(e)))
+                }
+                PrefixField::Input {
+                    pattern,
+                    restriction,
+                }
+                | PrefixField::NondetInput {
+                    pattern,
+                    restriction,
+                } => {
                     let restrict = restriction.as_ref().map(|r| self.expr(r));
                     let width = match &pattern.kind {
                         PatternKind::Dotted(ps) => match ps.first().map(|q| &q.kind) {
@@ -1236,7 +1377,9 @@ impl<'a> Resolver<'a> {
                 let (st, (a, b)) = self.stmts(stmts, |r| (r.boxed(a), r.boxed(body)));
                 IrKind::Replicated(ReplIr::AlphaParallel(a), st, b)
             }
-            ReplicatedOp::ExternalChoice | ReplicatedOp::InternalChoice | ReplicatedOp::Interleave => {
+            ReplicatedOp::ExternalChoice
+            | ReplicatedOp::InternalChoice
+            | ReplicatedOp::Interleave => {
                 let (st, b) = self.stmts(stmts, |r| r.boxed(body));
                 let op = match op {
                     ReplicatedOp::ExternalChoice => ReplIr::ExternalChoice,
@@ -1264,7 +1407,9 @@ impl<'a> Resolver<'a> {
             ExprKind::Tuple(es) => IrKind::Tuple(self.exprs(es)),
             ExprKind::Dotted(es) => IrKind::Dotted(self.exprs(es)),
             ExprKind::SetEnum(es) => IrKind::SetEnum(self.exprs(es)),
-            ExprKind::SetRange(a, b) => IrKind::SetRange(self.boxed(a), b.as_ref().map(|b| self.boxed(b))),
+            ExprKind::SetRange(a, b) => {
+                IrKind::SetRange(self.boxed(a), b.as_ref().map(|b| self.boxed(b)))
+            }
             ExprKind::SetComp(es, stmts) => {
                 let (st, es) = self.stmts(stmts, |r| r.exprs(es));
                 IrKind::SetComp(es, st)
@@ -1275,13 +1420,23 @@ impl<'a> Resolver<'a> {
                 IrKind::EventSetComp(es, st)
             }
             ExprKind::SeqEnum(es) => IrKind::SeqEnum(self.exprs(es)),
-            ExprKind::SeqRange(a, b) => IrKind::SeqRange(self.boxed(a), b.as_ref().map(|b| self.boxed(b))),
+            ExprKind::SeqRange(a, b) => {
+                IrKind::SeqRange(self.boxed(a), b.as_ref().map(|b| self.boxed(b)))
+            }
             ExprKind::SeqComp(es, stmts) => {
                 let (st, es) = self.stmts(stmts, |r| r.exprs(es));
                 IrKind::SeqComp(es, st)
             }
-            ExprKind::MapEnum(kvs) => IrKind::MapEnum(kvs.iter().map(|(k, v)| (self.expr(k), self.expr(v))).collect()),
-            ExprKind::Prefix { channel, fields, body } => self.prefix(channel, fields, body),
+            ExprKind::MapEnum(kvs) => IrKind::MapEnum(
+                kvs.iter()
+                    .map(|(k, v)| (self.expr(k), self.expr(v)))
+                    .collect(),
+            ),
+            ExprKind::Prefix {
+                channel,
+                fields,
+                body,
+            } => self.prefix(channel, fields, body),
             ExprKind::Guard(b, p) => IrKind::Guard(self.boxed(b), self.boxed(p)),
             ExprKind::ProcBinary(op, p, q) => {
                 let p = self.boxed(p);
@@ -1294,7 +1449,9 @@ impl<'a> Resolver<'a> {
                 };
                 IrKind::ProcBinary(*op, p, q)
             }
-            ExprKind::Parallel(p, a, q) => IrKind::Parallel(self.boxed(p), self.boxed(a), self.boxed(q)),
+            ExprKind::Parallel(p, a, q) => {
+                IrKind::Parallel(self.boxed(p), self.boxed(a), self.boxed(q))
+            }
             ExprKind::AlphaParallel(p, a, b, q) => {
                 IrKind::AlphaParallel(self.boxed(p), self.boxed(a), self.boxed(b), self.boxed(q))
             }
@@ -1338,7 +1495,8 @@ impl<'a> Resolver<'a> {
                     }
                     if !merged {
                         if let Some(first) = defined.get(&name.name) {
-                            self.errors.push(duplicate(&name.name, *first, name.span, None));
+                            self.errors
+                                .push(duplicate(&name.name, *first, name.span, None));
                         }
                         defined.insert(name.name.clone(), name.span);
                         items.push(Item::Func(ClauseGroup {
@@ -1412,7 +1570,10 @@ impl<'a> Resolver<'a> {
                     }
                     Item::Pat(_, body, _) => free_names(body, &mut bound, &mut out),
                 }
-                let set: BTreeSet<usize> = out.iter().filter_map(|n| name_item.get(n).copied()).collect();
+                let set: BTreeSet<usize> = out
+                    .iter()
+                    .filter_map(|n| name_item.get(n).copied())
+                    .collect();
                 set.into_iter().collect()
             })
             .collect();
@@ -1422,7 +1583,8 @@ impl<'a> Resolver<'a> {
         let mut group_envs = Vec::new();
         for scc in sccs {
             let recursive = scc.len() > 1 || scc.iter().any(|i| deps[*i].contains(i));
-            let single_func = scc.len() == 1 && matches!(items[scc[0]], Item::Func(ref g) if !g.clauses[0].0.is_empty());
+            let single_func = scc.len() == 1
+                && matches!(items[scc[0]], Item::Func(ref g) if !g.clauses[0].0.is_empty());
             if !recursive && !single_func {
                 let i = scc[0];
                 match &items[i] {
@@ -1489,7 +1651,11 @@ impl<'a> Resolver<'a> {
             self.scopes.push(gframe);
             for &(i, func) in &members {
                 if let Item::Func(g) = &items[i] {
-                    let clauses = g.clauses.iter().map(|(params, body)| self.clause(params, body)).collect();
+                    let clauses = g
+                        .clauses
+                        .iter()
+                        .map(|(params, body)| self.clause(params, body))
+                        .collect();
                     if let Some(slot) = self.tables.funcs.get_mut(func as usize) {
                         let arities = slot.arities.clone();
                         *slot = Arc::new(FuncDef {
@@ -1533,7 +1699,9 @@ fn remap_pattern(
     let mut map: HashMap<u32, u32> = HashMap::new();
     if let Some(outer) = scopes.last() {
         for (name, l) in inner {
-            if let (LocalName::Local { slot: from, .. }, Some(LocalName::Local { slot: to, .. })) = (l, outer.get(name)) {
+            if let (LocalName::Local { slot: from, .. }, Some(LocalName::Local { slot: to, .. })) =
+                (l, outer.get(name))
+            {
                 map.insert(*from, *to);
             }
         }
