@@ -138,6 +138,34 @@ pub enum Value {
     Function(Arc<Function>),
     /// Process term.
     Proc(Arc<Proc>),
+    /// An infinite set kept symbolic (`Int`, `{m..}`, a recursive datatype,
+    /// `Seq(A)`): membership works, enumeration is an error.
+    Infinite(Arc<InfiniteSet>),
+}
+
+/// The infinite sets the evaluator can represent (see [`Value::Infinite`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InfiniteSet {
+    /// `Int`: all integers.
+    Ints,
+    /// `{m..}`: the integers from `m` up.
+    IntsFrom(i64),
+    /// A recursive datatype, by name: the complete values of its constructors.
+    Datatype(Arc<str>),
+    /// `Seq(A)`: all finite sequences over the set `A`.
+    Seqs(Value),
+}
+
+impl fmt::Display for InfiniteSet {
+    /// `Int`, `{m..}`, the datatype's name, `Seq(A)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InfiniteSet::Ints => f.write_str("Int"),
+            InfiniteSet::IntsFrom(m) => write!(f, "{{{m}..}}"),
+            InfiniteSet::Datatype(name) => f.write_str(name),
+            InfiniteSet::Seqs(a) => write!(f, "Seq({a})"),
+        }
+    }
 }
 
 impl Value {
@@ -169,6 +197,7 @@ impl Value {
             Value::Map(_) => "map",
             Value::Function(_) => "function",
             Value::Proc(_) => "process",
+            Value::Infinite(_) => "set",
         }
     }
 }
@@ -246,6 +275,7 @@ impl fmt::Display for Value {
             }
             Value::Function(func) => write!(f, "<function {}>", func.name),
             Value::Proc(p) => write!(f, "{p}"),
+            Value::Infinite(s) => write!(f, "{s}"),
         }
     }
 }
