@@ -1,6 +1,399 @@
 //! The `hoare` command line: parses arguments, calls the library, maps the
-//! outcome to an exit code.
+//! outcome to an exit code (0 all assertions hold, 1 a counterexample was
+//! found, 2 usage or input error, 3 a resource limit stopped a check).
 
-fn main() {
-    println!("hoare {}", env!("CARGO_PKG_VERSION"));
+use clap::{Parser, Subcommand, ValueEnum};
+use hoare::check::{load, CheckOptions, Checker, LoadError, ProcessCheck};
+use hoare::eval::{with_big_stack, Evaluator, Value};
+use hoare::lts::{graph, CompileOptions};
+use hoare::report::{FileReport, Timing};
+use hoare::syntax::diagnostic::render_all;
+use hoare::syntax::load::{load_file, Loaded};
+use hoare::syntax::parser::parse_expr;
+use hoare::syntax::{Diagnostic, SourceFile, SourceMap};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "hoare",
+    version,
+    about = "A model checker and runtime for CSP (CSPM, the language of FDR)"
+)]
+#[command(
+    after_help = "Exit codes: 0 all assertions hold, 1 a counterexample was found, \
+2 usage or input error, 3 a resource limit stopped a check before its verdict."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the assertions of CSPM scripts (or one process with --deadlock / --divergence).
+    Check {
+        /// Script files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Check only the N-th assertion of each file (1-based, in source order).
+        #[arg(long = "assert", value_name = "N")]
+        assertion: Option<usize>,
+        /// Check PROC for deadlock (stable failures model) instead of the assertions.
+        #[arg(long, value_name = "PROC")]
+        deadlock: Option<String>,
+        /// Check PROC for divergence (livelock) instead of the assertions.
+        #[arg(long, value_name = "PROC")]
+        divergence: Option<String>,
+        /// Worker threads (default: one per core).
+        #[arg(long, short = 'j', default_value_t = 0)]
+        jobs: usize,
+        /// Give up (exit 3) beyond this many states.
+        #[arg(long, value_name = "N")]
+        max_states: Option<u64>,
+        /// Give up (exit 3) when the state store exceeds this many MiB.
+        #[arg(long, value_name = "MIB")]
+        max_memory: Option<u64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Only the verdict lines, no counterexamples.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Evaluate expressions in a script's scope and print their values.
+    Eval {
+        /// Script file.
+        file: PathBuf,
+        /// Expressions, e.g. '{0..3}' 'f(2)'.
+        #[arg(required = true)]
+        exprs: Vec<String>,
+    },
+    /// Print the labelled transition system of a process.
+    Graph {
+        /// Script file.
+        file: PathBuf,
+        /// A process expression, e.g. SYSTEM or 'PHIL(0)'.
+        process: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        /// Show each compiled leaf process instead of the whole process.
+        #[arg(long)]
+        leaves: bool,
+        /// Largest graph shown.
+        #[arg(long, default_value_t = 10_000)]
+        max_states: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check {
+            files,
+            assertion,
+            deadlock,
+            divergence,
+            jobs,
+            max_states,
+            max_memory,
+            format,
+            quiet,
+        } => {
+            let mut options = CheckOptions::new().jobs(jobs);
+            if let Some(n) = max_states {
+                options = options.max_states(n);
+            }
+            if let Some(m) = max_memory {
+                options = options.max_memory(m.saturating_mul(1 << 20));
+            }
+            let cancel = Arc::new(AtomicBool::new(false));
+            {
+                let cancel = cancel.clone();
+                // Without a handler Ctrl-C simply ends the process.
+                let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::SeqCst));
+            }
+            options = options.cancel_flag(cancel);
+            if std::io::stderr().is_terminal() && !quiet {
+                options = options.on_progress(progress_bar());
+            }
+            let what = match (deadlock, divergence) {
+                (Some(p), None) => Some((ProcessCheck::Deadlock, p)),
+                (None, Some(p)) => Some((ProcessCheck::Divergence, p)),
+                (None, None) => None,
+                (Some(_), Some(_)) => {
+                    eprintln!("error: give either --deadlock or --divergence, not both");
+                    return ExitCode::from(2);
+                }
+            };
+            check(&files, assertion, what, options, format, quiet)
+        }
+        Command::Eval { file, exprs } => eval(file, exprs),
+        Command::Graph {
+            file,
+            process,
+            format,
+            leaves,
+            max_states,
+        } => graph_cmd(file, process, format, leaves, max_states),
+    };
+    ExitCode::from(code)
+}
+
+fn progress_bar() -> hoare::check::ProgressFn {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    let bar = Arc::new(bar);
+    Arc::new(move |label: &str, p: &hoare::explore::Progress| {
+        let secs = p.elapsed.as_secs_f64().max(1e-9);
+        bar.set_message(format!(
+            "{label}: level {}, {} states, {:.2} M states/s, {} MiB",
+            p.level,
+            hoare::report::group(p.states),
+            p.states as f64 / secs / 1e6,
+            p.bytes >> 20
+        ));
+        bar.tick();
+    })
+}
+
+/// Prints to stdout; a closed pipe ends quietly.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
+        std::process::exit(0);
+    }
+}
+
+fn report_load_error(e: &LoadError, format: Format, file: &str) {
+    match format {
+        Format::Text => eprint!("{}", e.render()),
+        Format::Json => {
+            let diags: Vec<_> = e
+                .diagnostics
+                .iter()
+                .map(|d| d.to_json(&e.sources))
+                .collect();
+            out(&format!(
+                "{}\n",
+                serde_json::json!({ "file": file, "error": "input", "diagnostics": diags })
+            ));
+        }
+    }
+}
+
+fn check(
+    files: &[PathBuf],
+    only: Option<usize>,
+    what: Option<(ProcessCheck, String)>,
+    options: CheckOptions,
+    format: Format,
+    quiet: bool,
+) -> u8 {
+    let mut worst = 0u8;
+    let mut documents = Vec::new();
+    for path in files {
+        let name = path.display().to_string();
+        let result: Result<(FileReport, Timing), LoadError> = with_big_stack(|| {
+            let (loaded, ev) = load(load_file(path))?;
+            let checker = Checker::new(&ev, &loaded.sources, options.clone());
+            match &what {
+                Some((kind, proc_text)) => {
+                    let (sources, expr) = parse_in(&loaded, proc_text)?;
+                    let _ = sources;
+                    let t = std::time::Instant::now();
+                    let r = checker.check_process(&expr, *kind, proc_text);
+                    let timing = Timing {
+                        seconds: vec![t.elapsed().as_secs_f64()],
+                    };
+                    Ok((FileReport::new(name.clone(), vec![r]), timing))
+                }
+                None => {
+                    let (mut report, mut timing) = checker.check_all(&name);
+                    if let Some(n) = only {
+                        if n == 0 || n > report.assertions.len() {
+                            let d = Diagnostic::error(
+                                "no-such-assertion",
+                                format!(
+                                    "--assert {n}: the file has {} assertions",
+                                    report.assertions.len()
+                                ),
+                                Default::default(),
+                            );
+                            return Err(LoadError {
+                                sources: loaded.sources.clone(),
+                                diagnostics: vec![Diagnostic {
+                                    labels: Vec::new(),
+                                    ..d
+                                }],
+                            });
+                        }
+                        report = FileReport::new(
+                            name.clone(),
+                            vec![report.assertions.swap_remove(n - 1)],
+                        );
+                        timing.seconds = vec![timing.seconds[n - 1]];
+                    }
+                    Ok((report, timing))
+                }
+            }
+        });
+        match result {
+            Ok((report, timing)) => {
+                worst = worst.max(report.exit_code() as u8);
+                match format {
+                    Format::Text => out(&report.to_text(&timing, quiet)),
+                    Format::Json => documents.push(report.to_json(&timing)),
+                }
+            }
+            Err(e) => {
+                worst = worst.max(2);
+                report_load_error(&e, format, &name);
+            }
+        }
+    }
+    if format == Format::Json && !documents.is_empty() {
+        let doc = if documents.len() == 1 {
+            documents.swap_remove(0)
+        } else {
+            serde_json::Value::Array(documents)
+        };
+        out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        ));
+    }
+    worst
+}
+
+/// Parses `text` as an expression in a copy of the script's sources.
+fn parse_in(
+    loaded: &Loaded,
+    text: &str,
+) -> Result<(SourceMap, hoare::syntax::ast::Expr), LoadError> {
+    let mut sources = loaded.sources.clone();
+    let id = sources.add(SourceFile::new("<command line>", None, text.to_string()));
+    match parse_expr(text, id) {
+        Ok(e) => Ok((sources, e)),
+        Err(diagnostics) => Err(LoadError {
+            sources,
+            diagnostics,
+        }),
+    }
+}
+
+fn eval(file: PathBuf, exprs: Vec<String>) -> u8 {
+    with_big_stack(move || {
+        let (loaded, ev) = match load(load_file(&file)) {
+            Ok(x) => x,
+            Err(e) => {
+                eprint!("{}", e.render());
+                return 2;
+            }
+        };
+        let mut code = 0;
+        for text in &exprs {
+            match eval_one(&loaded, &ev, text) {
+                Ok(v) => out(&format!("{v}\n")),
+                Err(e) => {
+                    eprint!("{}", e.render());
+                    code = 2;
+                }
+            }
+        }
+        code
+    })
+}
+
+fn eval_one(loaded: &Loaded, ev: &Evaluator, text: &str) -> Result<Value, LoadError> {
+    let (sources, expr) = parse_in(loaded, text)?;
+    ev.eval_expr(&expr).map_err(|d| LoadError {
+        sources,
+        diagnostics: vec![d],
+    })
+}
+
+fn graph_cmd(
+    file: PathBuf,
+    process: String,
+    format: GraphFormat,
+    leaves: bool,
+    max_states: usize,
+) -> u8 {
+    with_big_stack(move || {
+        let fail = |e: LoadError| {
+            eprint!("{}", e.render());
+            2
+        };
+        let (loaded, ev) = match load(load_file(&file)) {
+            Ok(x) => x,
+            Err(e) => return fail(e),
+        };
+        let (sources, expr) = match parse_in(&loaded, &process) {
+            Ok(x) => x,
+            Err(e) => return fail(e),
+        };
+        let located = |d: Diagnostic| LoadError {
+            sources: sources.clone(),
+            diagnostics: vec![d],
+        };
+        let term = match ev.eval_expr(&expr) {
+            Ok(Value::Proc(p)) => p,
+            Ok(other) => {
+                return fail(located(Diagnostic::error(
+                    "not-a-process",
+                    format!(
+                        "expected a process, found the {} {}",
+                        other.type_name(),
+                        other
+                    ),
+                    expr.span,
+                )))
+            }
+            Err(d) => return fail(located(d)),
+        };
+        let graphs = if leaves {
+            graph::leaf_graphs(&term, &ev, &CompileOptions::default())
+        } else {
+            graph::process_graph(&process, &term, &ev, max_states).map(|g| vec![g])
+        };
+        let graphs = match graphs {
+            Ok(g) => g,
+            Err(d) => return fail(located(d)),
+        };
+        match format {
+            GraphFormat::Dot if graphs.len() == 1 => out(&graphs[0].to_dot()),
+            GraphFormat::Dot => out(&graph::graphs_to_dot(&process, &graphs)),
+            GraphFormat::Json => out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&graphs).unwrap_or_default()
+            )),
+        }
+        0
+    })
+}
+
+#[allow(dead_code)]
+fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    render_all(diags, sources)
 }

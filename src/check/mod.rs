@@ -1,1 +1,371 @@
-//! Assertions: deadlock, divergence, determinism, refinement.
+//! Assertions: deadlock, divergence, has-trace (and, later, determinism and
+//! refinement), checked over the compiled network by the parallel explorer.
+//!
+//! Entry points: [`check_file`] / [`check_source`] load a script and check
+//! every assertion; [`Checker`] checks single assertions or processes of an
+//! already loaded script. Each counterexample is replayed through the
+//! reference semantics before it is reported (see [`replay`]).
+
+mod counterexample;
+mod properties;
+pub mod replay;
+
+use crate::eval::{Evaluator, ProcRef, Thunk, Value};
+use crate::explore::Progress;
+use crate::lts::{CompileOptions, Forcer};
+use crate::report::{AssertionReport, FileReport, Timing, Verdict};
+use crate::syntax::ast::{AssertKind, Assertion, Model, Property};
+use crate::syntax::load::{load_file, load_str, Loaded};
+use crate::syntax::{Diagnostic, SourceMap, Span};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Instant;
+
+impl Forcer for Evaluator {
+    fn force(&self, t: &Thunk) -> Result<ProcRef, Diagnostic> {
+        Evaluator::force(self, t)
+    }
+    fn describe(&self, t: &Thunk) -> String {
+        self.describe_thunk(t)
+    }
+}
+
+/// A progress callback shared by the checks of a run.
+pub type ProgressFn = Arc<dyn Fn(&str, &Progress) + Send + Sync>;
+
+/// Options of a check run; each CLI flag maps to one builder method.
+#[derive(Clone)]
+pub struct CheckOptions {
+    pub(crate) jobs: usize,
+    pub(crate) max_states: u64,
+    pub(crate) max_memory: u64,
+    pub(crate) compile: CompileOptions,
+    pub(crate) cancel: Option<Arc<AtomicBool>>,
+    pub(crate) progress: Option<ProgressFn>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            jobs: 0,
+            max_states: crate::explore::store::MAX_STATES,
+            max_memory: u64::MAX,
+            compile: CompileOptions::default(),
+            cancel: None,
+            progress: None,
+        }
+    }
+}
+
+impl CheckOptions {
+    /// Default options: all cores, no limits beyond the store's.
+    pub fn new() -> CheckOptions {
+        CheckOptions::default()
+    }
+    /// Worker threads for the search (0 = one per core).
+    pub fn jobs(mut self, n: usize) -> Self {
+        self.jobs = n;
+        self
+    }
+    /// Stop a check (verdict `unknown`) beyond this many states.
+    pub fn max_states(mut self, n: u64) -> Self {
+        self.max_states = n;
+        self
+    }
+    /// Stop a check (verdict `unknown`) beyond this many bytes of state store.
+    pub fn max_memory(mut self, bytes: u64) -> Self {
+        self.max_memory = bytes;
+        self
+    }
+    /// Bounds for compiling processes into networks.
+    pub fn compile_options(mut self, c: CompileOptions) -> Self {
+        self.compile = c;
+        self
+    }
+    /// Stop checks (verdict `unknown`) when this flag is set, e.g. on Ctrl-C.
+    pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+    /// Called after every BFS level with the assertion's text.
+    pub fn on_progress(mut self, f: ProgressFn) -> Self {
+        self.progress = Some(f);
+        self
+    }
+}
+
+/// A script that could not be loaded: its sources and every diagnostic.
+#[derive(Debug)]
+pub struct LoadError {
+    /// The files read, for rendering the diagnostics.
+    pub sources: SourceMap,
+    /// What is wrong, with locations.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadError {
+    /// The diagnostics rendered as text (no colour).
+    pub fn render(&self) -> String {
+        crate::syntax::diagnostic::render_all(&self.diagnostics, &self.sources)
+    }
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Loads and resolves a script.
+pub fn load(
+    loaded: Result<Loaded, crate::syntax::load::LoadFailure>,
+) -> Result<(Loaded, Evaluator), LoadError> {
+    let loaded = loaded.map_err(|f| LoadError {
+        sources: f.sources,
+        diagnostics: f.diagnostics,
+    })?;
+    match Evaluator::from_module(&loaded.module, &loaded.sources) {
+        Ok(ev) => Ok((loaded, ev)),
+        Err(diagnostics) => Err(LoadError {
+            sources: loaded.sources,
+            diagnostics,
+        }),
+    }
+}
+
+/// Checks every assertion of the script at `path` with default options.
+pub fn check_file(path: impl AsRef<Path>) -> Result<FileReport, LoadError> {
+    check_file_with(path, &CheckOptions::default()).map(|(r, _)| r)
+}
+
+/// Checks every assertion of a script given as text (named `name` in reports).
+pub fn check_source(name: &str, text: &str) -> Result<FileReport, LoadError> {
+    let (name, text) = (name.to_string(), text.to_string());
+    crate::eval::with_big_stack(move || {
+        let (loaded, ev) = load(load_str(&name, &text))?;
+        Ok(Checker::new(&ev, &loaded.sources, CheckOptions::default())
+            .check_all(&name)
+            .0)
+    })
+}
+
+/// Checks every assertion of the script at `path`; also returns timings.
+pub fn check_file_with(
+    path: impl AsRef<Path>,
+    options: &CheckOptions,
+) -> Result<(FileReport, Timing), LoadError> {
+    let path = path.as_ref().to_path_buf();
+    let options = options.clone();
+    crate::eval::with_big_stack(move || {
+        let (loaded, ev) = load(load_file(&path))?;
+        let name = path.display().to_string();
+        Ok(Checker::new(&ev, &loaded.sources, options).check_all(&name))
+    })
+}
+
+/// What to check of a process given on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessCheck {
+    /// `--deadlock P`: `P :[deadlock free [F]]`.
+    Deadlock,
+    /// `--divergence P`: `P :[divergence free]`.
+    Divergence,
+}
+
+/// Checks assertions of one loaded script.
+pub struct Checker<'a> {
+    ev: &'a Evaluator,
+    sources: &'a SourceMap,
+    options: CheckOptions,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker over a resolved script.
+    pub fn new(ev: &'a Evaluator, sources: &'a SourceMap, options: CheckOptions) -> Checker<'a> {
+        Checker {
+            ev,
+            sources,
+            options,
+        }
+    }
+
+    /// Checks every assertion in source order.
+    pub fn check_all(&self, file: &str) -> (FileReport, Timing) {
+        let mut reports = Vec::new();
+        let mut timing = Timing::default();
+        for a in self.ev.assertions() {
+            let t = Instant::now();
+            reports.push(self.check_assertion(a));
+            timing.seconds.push(t.elapsed().as_secs_f64());
+        }
+        (FileReport::new(file, reports), timing)
+    }
+
+    /// Checks one assertion.
+    pub fn check_assertion(&self, a: &Assertion) -> AssertionReport {
+        let text = self
+            .sources
+            .snippet(a.span)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let line = self
+            .sources
+            .file(a.span.file)
+            .line_col(a.span.start as usize)
+            .0;
+        let outcome = self.outcome(a, &text).map_err(|f| self.locate(f));
+        finish(line, text, a.negated, outcome)
+    }
+
+    /// Checks a process named on the command line (an expression in the script's scope).
+    pub fn check_process(
+        &self,
+        expr: &crate::syntax::ast::Expr,
+        what: ProcessCheck,
+        text: &str,
+    ) -> AssertionReport {
+        let label = match what {
+            ProcessCheck::Deadlock => format!("{text} :[deadlock free [F]]"),
+            ProcessCheck::Divergence => format!("{text} :[divergence free]"),
+        };
+        let outcome = self.process_term(expr).and_then(|term| match what {
+            ProcessCheck::Deadlock => self.deadlock(&term, Model::Failures, &label),
+            ProcessCheck::Divergence => self.divergence(&term, &label),
+        });
+        finish(0, label, false, outcome.map_err(|f| self.locate(f)))
+    }
+
+    /// Turns a diagnostic into a one-line located message.
+    fn locate(&self, f: Failure) -> Failure {
+        match f {
+            Failure::Diagnostic(d) => {
+                let at = d
+                    .span()
+                    .map(|s| format!("{}: ", self.location(s)))
+                    .unwrap_or_default();
+                Failure::Message(format!("{at}{}", d.message))
+            }
+            other => other,
+        }
+    }
+
+    fn outcome(&self, a: &Assertion, text: &str) -> Result<Outcome, Failure> {
+        match &a.kind {
+            AssertKind::Property {
+                process,
+                property,
+                model,
+            } => {
+                let term = self.process_term(process)?;
+                match property {
+                    Property::DeadlockFree => {
+                        self.deadlock(&term, model.unwrap_or(Model::FailuresDivergences), text)
+                    }
+                    Property::DivergenceFree => self.divergence(&term, text),
+                    Property::Deterministic => Err(Failure::Unsupported(
+                        "determinism checks are not implemented yet".into(),
+                    )),
+                }
+            }
+            AssertKind::HasTrace { process, trace, .. } => {
+                let term = self.process_term(process)?;
+                let trace = self.ev.eval_expr(trace).map_err(Failure::Diagnostic)?;
+                self.has_trace(&term, &trace, trace_span(a))
+            }
+            AssertKind::Refinement { .. } => Err(Failure::Unsupported(
+                "refinement checks ([T= [F= [FD=) are not implemented yet".into(),
+            )),
+        }
+    }
+
+    /// Evaluates `e` to a process term.
+    fn process_term(&self, e: &crate::syntax::ast::Expr) -> Result<ProcRef, Failure> {
+        match self.ev.eval_expr(e).map_err(Failure::Diagnostic)? {
+            Value::Proc(p) => Ok(p),
+            other => Err(Failure::Diagnostic(Diagnostic::error(
+                "not-a-process",
+                format!(
+                    "expected a process, found the {} {}",
+                    other.type_name(),
+                    other
+                ),
+                e.span,
+            ))),
+        }
+    }
+
+    fn location(&self, span: Span) -> String {
+        self.sources.location(span)
+    }
+}
+
+fn trace_span(a: &Assertion) -> Span {
+    match &a.kind {
+        AssertKind::HasTrace { trace, .. } => trace.span,
+        _ => a.span,
+    }
+}
+
+/// What a check found about the property (before `assert not` is applied).
+pub(crate) struct Outcome {
+    pub holds: bool,
+    pub states: Option<u64>,
+    pub transitions: Option<u64>,
+    pub counterexample: Option<crate::report::Counterexample>,
+}
+
+/// Why a check has no verdict.
+pub(crate) enum Failure {
+    /// Evaluation or compilation failed.
+    Diagnostic(Diagnostic),
+    /// Rendered error text.
+    Message(String),
+    /// A limit stopped the search: message and partial counts.
+    Limit(String, u64, u64),
+    /// The assertion form is not supported yet.
+    Unsupported(String),
+}
+
+fn finish(
+    line: usize,
+    assertion: String,
+    negated: bool,
+    outcome: Result<Outcome, Failure>,
+) -> AssertionReport {
+    let mut r = AssertionReport {
+        line,
+        assertion,
+        result: Verdict::Error,
+        states: None,
+        transitions: None,
+        counterexample: None,
+        message: None,
+    };
+    match outcome {
+        Ok(o) => {
+            r.result = if o.holds != negated {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            };
+            r.states = o.states;
+            r.transitions = o.transitions;
+            r.counterexample = o.counterexample;
+        }
+        Err(Failure::Diagnostic(d)) => {
+            r.message = Some(format!("{} ({})", d.message, d.code));
+        }
+        Err(Failure::Message(m)) | Err(Failure::Unsupported(m)) => r.message = Some(m),
+        Err(Failure::Limit(m, states, transitions)) => {
+            r.result = Verdict::Unknown;
+            r.message = Some(m);
+            r.states = Some(states);
+            r.transitions = Some(transitions);
+        }
+    }
+    r
+}

@@ -1372,13 +1372,15 @@ impl Evaluator {
                 for x in seq(0)?.iter() {
                     match x {
                         Value::Seq(t) => out.extend(t.iter().cloned()),
-                        other => return Err(Diagnostic::error(
-                            "type",
-                            format!(
+                        other => {
+                            return Err(Diagnostic::error(
+                                "type",
+                                format!(
                                 "`concat` expects a sequence of sequences, but it contains {other}"
                             ),
-                            arg_span(0),
-                        )),
+                                arg_span(0),
+                            ))
+                        }
                     }
                 }
                 Ok(Value::Seq(out.into()))

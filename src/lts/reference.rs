@@ -23,7 +23,11 @@ pub struct ReferenceLts {
 
 /// Explores `term` breadth-first under the rules of DESIGN.md §2, giving up
 /// with an error after `max_states` states.
-pub fn explore(term: &ProcRef, forcer: &dyn Forcer, max_states: usize) -> Result<ReferenceLts, Diagnostic> {
+pub fn explore(
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+    max_states: usize,
+) -> Result<ReferenceLts, Diagnostic> {
     let mut events = EventTable::new();
     let mut index: FxHashMap<ProcRef, u32> = FxHashMap::default();
     let mut terms = vec![term.clone()];
@@ -39,7 +43,10 @@ pub fn explore(term: &ProcRef, forcer: &dyn Forcer, max_states: usize) -> Result
                 Some(&t) => t,
                 None => {
                     if terms.len() >= max_states {
-                        return Err(limit_error(&format!("process `{}`", describe_term(term, forcer)), max_states));
+                        return Err(limit_error(
+                            &format!("process `{}`", describe_term(term, forcer)),
+                            max_states,
+                        ));
                     }
                     check_depth(&target, forcer)?;
                     let t = terms.len() as u32;

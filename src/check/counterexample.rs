@@ -1,0 +1,161 @@
+//! Turning explorer paths into reported counterexamples: events in CSPM
+//! notation, each leaf's part, and a replay through the reference semantics.
+
+use super::replay::{replay, Claim, Replay};
+use super::{Checker, Failure};
+use crate::eval::{Proc, ProcRef};
+use crate::explore::{Divergence, Exploration, Step, TAU};
+use crate::lts::{Label, Network};
+use crate::report::{Counterexample, LeafState};
+
+/// Longest process name shown for a leaf.
+const NAME_WIDTH: usize = 60;
+
+fn shorten(s: String, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s;
+    }
+    let mut t: String = s.chars().take(width - 1).collect();
+    t.push('…');
+    t
+}
+
+/// The first suspended expression in a term: where its state was written.
+fn first_thunk(t: &Proc) -> Option<&crate::eval::Thunk> {
+    match t {
+        Proc::Prefix(_, k) | Proc::Sequential(_, k) | Proc::SlidingChoice(_, k) => Some(k),
+        Proc::ExternalChoice(ps) | Proc::InternalChoice(ps) => {
+            ps.iter().find_map(|p| first_thunk(p))
+        }
+        Proc::Interrupt(p, q)
+        | Proc::Parallel(p, _, q)
+        | Proc::AlphaParallel(p, _, _, q)
+        | Proc::Linked(p, _, q) => first_thunk(p).or_else(|| first_thunk(q)),
+        Proc::Hide(p, _) | Proc::Rename(p, _) => first_thunk(p),
+        _ => None,
+    }
+}
+
+impl Checker<'_> {
+    /// Each leaf's part in global state `state`.
+    fn leaves(&self, net: &Network, state: &[u32]) -> Vec<LeafState> {
+        let final_state = net.is_final(state);
+        (0..net.leaf_count())
+            .filter_map(|i| {
+                let leaf = net.leaf(i)?;
+                let process = shorten(leaf.describe_state(leaf.initial, self.ev), NAME_WIDTH);
+                if final_state {
+                    return Some(LeafState {
+                        process,
+                        state: "Ω (terminated)".into(),
+                        location: None,
+                    });
+                }
+                let s = state.get(i).copied()?;
+                let term = leaf.terms.get(s as usize);
+                let mut text = leaf.describe_state(s, self.ev);
+                let offers: Vec<String> = leaf
+                    .transitions_of(s)
+                    .iter()
+                    .map(|&(e, _)| net.events().name(e))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                text = if offers.is_empty() {
+                    format!("{text}   [offers nothing]")
+                } else {
+                    format!("{text}   [offers {}]", offers.join(", "))
+                };
+                let location = term
+                    .and_then(|t| first_thunk(t))
+                    .map(|k| self.location(self.ev.thunk_span(k)));
+                Some(LeafState {
+                    process,
+                    state: text,
+                    location,
+                })
+            })
+            .collect()
+    }
+
+    fn validate(
+        &self,
+        term: &ProcRef,
+        net: &Network,
+        steps: &[Step],
+        claim: Claim,
+    ) -> Result<(), Failure> {
+        let trace: Vec<Label> = steps
+            .iter()
+            .filter(|s| s.event != TAU)
+            .map(|s| net.events().label(s.event))
+            .collect();
+        match replay(term, self.ev, &trace, claim).map_err(Failure::Diagnostic)? {
+            Replay::Confirmed | Replay::TooLarge => Ok(()),
+            Replay::Refuted(why) => Err(Failure::Message(format!(
+                "internal error: the counterexample found does not replay in the reference semantics ({why}); \
+                 please report this with the script"
+            ))),
+        }
+    }
+
+    fn names(net: &Network, steps: &[Step]) -> (Vec<String>, Vec<String>) {
+        let all: Vec<String> = steps.iter().map(|s| net.events().name(s.event)).collect();
+        let visible = steps
+            .iter()
+            .filter(|s| s.event != TAU)
+            .map(|s| net.events().name(s.event))
+            .collect();
+        (visible, all)
+    }
+}
+
+/// A counterexample ending in state `id` (a deadlock).
+pub(crate) fn path_counterexample(
+    c: &Checker<'_>,
+    term: &ProcRef,
+    net: &Network,
+    ex: &Exploration,
+    id: u32,
+    kind: &str,
+) -> Result<Counterexample, Failure> {
+    let steps = ex.path_to(net, id);
+    c.validate(term, net, &steps, Claim::Deadlock)?;
+    let (trace, all) = Checker::names(net, &steps);
+    let state = ex.state(id);
+    Ok(Counterexample {
+        kind: kind.into(),
+        explanation: format!(
+            "after these {} events no process can move: each waits for an event its partners do not offer",
+            trace.len()
+        ),
+        trace,
+        steps: all,
+        cycle: Vec::new(),
+        leaves: c.leaves(net, &state),
+    })
+}
+
+/// A counterexample reaching a τ-cycle.
+pub(crate) fn divergence_counterexample(
+    c: &Checker<'_>,
+    term: &ProcRef,
+    net: &Network,
+    ex: &Exploration,
+    d: &Divergence,
+) -> Result<Counterexample, Failure> {
+    c.validate(term, net, &d.path, Claim::Divergence)?;
+    let (trace, all) = Checker::names(net, &d.path);
+    let state = ex.state(d.state);
+    Ok(Counterexample {
+        kind: "divergence".into(),
+        explanation: format!(
+            "after these {} events the process can perform internal (τ) actions forever",
+            trace.len()
+        ),
+        trace,
+        steps: all,
+        cycle: d.cycle.iter().map(|s| net.events().name(s.event)).collect(),
+        leaves: c.leaves(net, &state),
+    })
+}

@@ -1,0 +1,169 @@
+//! Deadlock freedom, divergence freedom and `has trace`, over the compiled
+//! network.
+
+use super::counterexample::{divergence_counterexample, path_counterexample};
+use super::{Checker, Failure, Outcome};
+use crate::eval::{ProcRef, Value};
+use crate::explore::{Exploration, Explorer, StopReason, TransitionSystem, TAU};
+use crate::lts::{compile, Network};
+use crate::report::group;
+use crate::syntax::ast::Model;
+use crate::syntax::{Diagnostic, Span};
+use std::collections::BTreeSet;
+
+impl Checker<'_> {
+    /// Compiles `term` into a network.
+    pub(crate) fn network(&self, term: &ProcRef) -> Result<Network, Failure> {
+        compile(term.clone(), self.ev, &self.options.compile).map_err(Failure::Diagnostic)
+    }
+
+    /// Explores the whole state space of `net`, or fails with a limit.
+    pub(crate) fn explore(&self, net: &Network, label: &str) -> Result<Exploration, Failure> {
+        let mut explorer = Explorer::new(net)
+            .jobs(self.options.jobs)
+            .max_states(self.options.max_states)
+            .max_memory(self.options.max_memory);
+        if let Some(c) = &self.options.cancel {
+            explorer = explorer.cancel_flag(c.clone());
+        }
+        if let Some(p) = &self.options.progress {
+            let p = p.clone();
+            let label = label.to_string();
+            explorer = explorer.on_progress(move |pr| p(&label, pr));
+        }
+        let ex = explorer.run();
+        match &ex.stopped {
+            None | Some(StopReason::FoundDeadlock) => Ok(ex),
+            Some(reason) => {
+                let why = match reason {
+                    StopReason::StateLimit(n) => format!("state limit of {} reached", group(*n)),
+                    StopReason::MemoryLimit(b) => {
+                        format!("memory limit of {} MiB reached", b >> 20)
+                    }
+                    StopReason::TimeLimit(t) => {
+                        format!("time limit of {:.1}s reached", t.as_secs_f64())
+                    }
+                    StopReason::Cancelled => "interrupted".to_string(),
+                    StopReason::FoundDeadlock => String::new(),
+                };
+                Err(Failure::Limit(
+                    format!(
+                        "{why} after {} states, {} transitions, {} BFS levels: no verdict",
+                        group(ex.states),
+                        group(ex.transitions),
+                        ex.levels
+                    ),
+                    ex.states,
+                    ex.transitions,
+                ))
+            }
+        }
+    }
+
+    /// `P :[deadlock free [F]]` or `[FD]` (a divergence also fails FD).
+    pub(crate) fn deadlock(
+        &self,
+        term: &ProcRef,
+        model: Model,
+        label: &str,
+    ) -> Result<Outcome, Failure> {
+        let net = self.network(term)?;
+        let ex = self.explore(&net, label)?;
+        let divergence = match model {
+            Model::FailuresDivergences => ex.find_divergence(&net),
+            _ => None,
+        };
+        let deadlock = ex.first_deadlock;
+        // Report whichever failure is reached first (the lower state number is
+        // at least as close to the initial state).
+        let counterexample = match (deadlock, &divergence) {
+            (Some(d), Some(v)) if v.state < d => {
+                Some(divergence_counterexample(self, term, &net, &ex, v)?)
+            }
+            (Some(d), _) => Some(path_counterexample(self, term, &net, &ex, d, "deadlock")?),
+            (None, Some(v)) => Some(divergence_counterexample(self, term, &net, &ex, v)?),
+            (None, None) => None,
+        };
+        Ok(Outcome {
+            holds: counterexample.is_none(),
+            states: Some(ex.states),
+            transitions: Some(ex.transitions),
+            counterexample,
+        })
+    }
+
+    /// `P :[divergence free]`.
+    pub(crate) fn divergence(&self, term: &ProcRef, label: &str) -> Result<Outcome, Failure> {
+        let net = self.network(term)?;
+        let ex = self.explore(&net, label)?;
+        let counterexample = match ex.find_divergence(&net) {
+            Some(v) => Some(divergence_counterexample(self, term, &net, &ex, &v)?),
+            None => None,
+        };
+        Ok(Outcome {
+            holds: counterexample.is_none(),
+            states: Some(ex.states),
+            transitions: Some(ex.transitions),
+            counterexample,
+        })
+    }
+
+    /// `P :[has trace]: <…>`: follows the trace through the network, τ-closed.
+    pub(crate) fn has_trace(
+        &self,
+        term: &ProcRef,
+        trace: &Value,
+        span: Span,
+    ) -> Result<Outcome, Failure> {
+        let Value::Seq(events) = trace else {
+            return Err(Failure::Diagnostic(Diagnostic::error(
+                "not-a-trace",
+                format!(
+                    "a trace must be a sequence of events, found the {} {}",
+                    trace.type_name(),
+                    trace
+                ),
+                span,
+            )));
+        };
+        let net = self.network(term)?;
+        let mut current: BTreeSet<Vec<u32>> = tau_closure(&net, BTreeSet::from([net.initial()]));
+        for e in events.iter() {
+            let id = net.events().get(e);
+            let mut next = BTreeSet::new();
+            if let Some(id) = id {
+                for s in &current {
+                    net.successors(s, &mut |ev, t| {
+                        if ev == id {
+                            next.insert(t.to_vec());
+                        }
+                    });
+                }
+            }
+            current = tau_closure(&net, next);
+            if current.is_empty() {
+                break;
+            }
+        }
+        Ok(Outcome {
+            holds: !current.is_empty(),
+            states: None,
+            transitions: None,
+            counterexample: None,
+        })
+    }
+}
+
+/// All states reachable from `set` by τ steps (✓ excluded).
+fn tau_closure(net: &Network, set: BTreeSet<Vec<u32>>) -> BTreeSet<Vec<u32>> {
+    let mut out = set.clone();
+    let mut todo: Vec<Vec<u32>> = set.into_iter().collect();
+    while let Some(s) = todo.pop() {
+        net.successors(&s, &mut |ev, t| {
+            if ev == TAU && out.insert(t.to_vec()) {
+                todo.push(t.to_vec());
+            }
+        });
+    }
+    out
+}

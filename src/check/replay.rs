@@ -1,0 +1,167 @@
+//! Replaying counterexamples through the reference semantics.
+//!
+//! The explorer works on the compiled network; before a counterexample is
+//! reported it is replayed on the process term with the firing rules of
+//! `lts::semantics`, which share no code with the compiled network. The
+//! replay follows the visible events with τ-closure (the network and the
+//! term semantics may differ in τ steps of terminating tails), then checks
+//! the claimed end: a deadlocked term, or a term on a τ-cycle.
+
+use crate::eval::ProcRef;
+use crate::lts::{transitions, Forcer, Label};
+use crate::syntax::Diagnostic;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// The most terms a replay may visit before it gives up (and says so).
+pub const MAX_REPLAY_TERMS: usize = 200_000;
+
+/// What the end of a counterexample claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// Some state after the trace has no transitions and has not terminated.
+    Deadlock,
+    /// Some state after the trace lies on a τ-cycle.
+    Divergence,
+}
+
+/// The result of a replay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Replay {
+    /// The trace and the claim hold in the reference semantics.
+    Confirmed,
+    /// Too many terms to finish the replay; neither confirmed nor refuted.
+    TooLarge,
+    /// The reference semantics disagrees: an internal error.
+    Refuted(String),
+}
+
+struct Replayer<'a> {
+    forcer: &'a dyn Forcer,
+    succ: FxHashMap<ProcRef, Vec<(Label, ProcRef)>>,
+}
+
+impl Replayer<'_> {
+    fn transitions(&mut self, t: &ProcRef) -> Result<Vec<(Label, ProcRef)>, Diagnostic> {
+        if let Some(v) = self.succ.get(t) {
+            return Ok(v.clone());
+        }
+        let v = transitions(t, self.forcer)?;
+        self.succ.insert(t.clone(), v.clone());
+        Ok(v)
+    }
+
+    fn too_large(&self) -> bool {
+        self.succ.len() > MAX_REPLAY_TERMS
+    }
+
+    fn tau_closure(
+        &mut self,
+        set: FxHashSet<ProcRef>,
+    ) -> Result<Option<FxHashSet<ProcRef>>, Diagnostic> {
+        let mut out = set.clone();
+        let mut todo: Vec<ProcRef> = set.into_iter().collect();
+        while let Some(t) = todo.pop() {
+            if self.too_large() {
+                return Ok(None);
+            }
+            for (l, u) in self.transitions(&t)? {
+                if l == Label::Tau && out.insert(u.clone()) {
+                    todo.push(u);
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Whether some term reachable by τ from `set` lies on a τ-cycle.
+    fn on_tau_cycle(&mut self, set: &FxHashSet<ProcRef>) -> Result<bool, Diagnostic> {
+        // Kahn's algorithm on the τ-graph of the closure: a cycle exists iff
+        // some vertex is never peeled.
+        let nodes: Vec<ProcRef> = set.iter().cloned().collect();
+        let index: FxHashMap<ProcRef, usize> = nodes
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, t)| (t, i))
+            .collect();
+        let mut indegree = vec![0usize; nodes.len()];
+        let mut edges = vec![Vec::new(); nodes.len()];
+        for (i, t) in nodes.iter().enumerate() {
+            for (l, u) in self.transitions(t)? {
+                if l == Label::Tau {
+                    if let Some(&j) = index.get(&u) {
+                        edges[i].push(j);
+                        indegree[j] += 1;
+                    }
+                }
+            }
+        }
+        let mut queue: Vec<usize> = (0..nodes.len()).filter(|&i| indegree[i] == 0).collect();
+        let mut peeled = 0;
+        while let Some(i) = queue.pop() {
+            peeled += 1;
+            for &j in &edges[i] {
+                indegree[j] -= 1;
+                if indegree[j] == 0 {
+                    queue.push(j);
+                }
+            }
+        }
+        Ok(peeled < nodes.len())
+    }
+}
+
+/// Replays the visible `trace` from `term` and checks `claim` at its end.
+pub fn replay(
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+    trace: &[Label],
+    claim: Claim,
+) -> Result<Replay, Diagnostic> {
+    let mut r = Replayer {
+        forcer,
+        succ: FxHashMap::default(),
+    };
+    let Some(mut current) = r.tau_closure(FxHashSet::from_iter([term.clone()]))? else {
+        return Ok(Replay::TooLarge);
+    };
+    for (k, label) in trace.iter().enumerate() {
+        let mut next = FxHashSet::default();
+        for t in &current {
+            for (l, u) in r.transitions(t)? {
+                if &l == label {
+                    next.insert(u);
+                }
+            }
+        }
+        if next.is_empty() {
+            return Ok(Replay::Refuted(format!(
+                "the reference semantics cannot perform event {} ({} of the trace)",
+                label,
+                k + 1
+            )));
+        }
+        current = match r.tau_closure(next)? {
+            Some(c) => c,
+            None => return Ok(Replay::TooLarge),
+        };
+    }
+    let holds = match claim {
+        Claim::Deadlock => {
+            let mut any = false;
+            for t in &current {
+                if !matches!(**t, crate::eval::Proc::Omega) && r.transitions(t)?.is_empty() {
+                    any = true;
+                    break;
+                }
+            }
+            any
+        }
+        Claim::Divergence => r.on_tau_cycle(&current)?,
+    };
+    Ok(if holds {
+        Replay::Confirmed
+    } else {
+        Replay::Refuted(format!("no state after the trace shows the {claim:?}"))
+    })
+}
