@@ -126,8 +126,13 @@ fn main() -> ExitCode {
             let cancel = Arc::new(AtomicBool::new(false));
             {
                 let cancel = cancel.clone();
-                // Without a handler Ctrl-C simply ends the process.
-                let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::SeqCst));
+                // The first Ctrl-C stops the search at the end of its BFS level
+                // (partial statistics, exit 3); a second one ends the process.
+                let _ = ctrlc::set_handler(move || {
+                    if cancel.swap(true, Ordering::SeqCst) {
+                        std::process::exit(130);
+                    }
+                });
             }
             options = options.cancel_flag(cancel);
             if std::io::stderr().is_terminal() && !quiet {
