@@ -679,7 +679,7 @@ fn deep_nesting_is_an_error_not_a_crash() {
             "g & ",
         ];
         for p in prefixes {
-            let text = format!("X = {}1\n", p.repeat(100_000));
+            let text = format!("X = {}1\n", p.repeat(20_000));
             let ds = parse_module(&text, FileId(0)).expect_err("too deep");
             assert!(ds[0].message.contains("deep"), "{p}: {}", ds[0].message);
         }
@@ -688,6 +688,17 @@ fn deep_nesting_is_an_error_not_a_crash() {
         let text = format!("X = {}\n", "{- ".repeat(100_000));
         assert!(parse_module(&text, FileId(0)).is_err());
     });
+}
+
+#[test]
+fn operators_that_look_like_brackets_do_not_count_as_nesting() {
+    // `[T=`, `[F=`, `[FD=` and `[>` open no bracket: hundreds of them are fine.
+    let mut text = String::from("channel a\nP = a -> P\n");
+    for _ in 0..300 {
+        text.push_str("assert P [T= P\nassert P [F= P\nassert P [FD= P\nQ = P [> P\n");
+    }
+    let m = parse_module(&text, FileId(0)).unwrap();
+    assert_eq!(m.decls.len(), 2 + 4 * 300);
 }
 
 #[test]

@@ -173,7 +173,10 @@ impl Value {
     }
 }
 
-fn write_list(f: &mut fmt::Formatter<'_>, items: impl IntoIterator<Item = impl fmt::Display>) -> fmt::Result {
+fn write_list(
+    f: &mut fmt::Formatter<'_>,
+    items: impl IntoIterator<Item = impl fmt::Display>,
+) -> fmt::Result {
     for (i, v) in items.into_iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;

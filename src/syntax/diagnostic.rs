@@ -137,12 +137,22 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap) -> String {
     };
     let file = sources.file(primary.file);
     // ariadne counts in characters; convert byte offsets.
-    let to_chars = |b: u32| file.text.get(..b as usize).map_or(b as usize, |s| s.chars().count());
+    let to_chars = |b: u32| {
+        file.text
+            .get(..b as usize)
+            .map_or(b as usize, |s| s.chars().count())
+    };
     let name = sources.location(primary);
-    let mut report = Report::build(kind, (name.clone(), to_chars(primary.start)..to_chars(primary.start)))
-        .with_config(Config::default().with_color(false))
-        .with_code(diag.code)
-        .with_message(&diag.message);
+    let mut report = Report::build(
+        kind,
+        (
+            name.clone(),
+            to_chars(primary.start)..to_chars(primary.start),
+        ),
+    )
+    .with_config(Config::default().with_color(false))
+    .with_code(diag.code)
+    .with_message(&diag.message);
     for l in diag.labels.iter().filter(|l| l.span.file == primary.file) {
         let range = to_chars(l.span.start)..to_chars(l.span.end.max(l.span.start));
         let mut label = ALabel::new((name.clone(), range));

@@ -274,6 +274,11 @@ fn prescan(text: &str, file: FileId) -> Result<(), Diagnostic> {
                     continue;
                 }
             }
+            // `[>` and `[T=` / `[F=` / `[FD=` open nothing.
+            b'[' if matches!(bytes.get(i + 1), Some(b'>'))
+                || bytes[i + 1..].starts_with(b"T=")
+                || bytes[i + 1..].starts_with(b"F=")
+                || bytes[i + 1..].starts_with(b"FD=") => {}
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
@@ -1138,7 +1143,8 @@ impl Lower {
     // ---------------------------------------------------------- expressions
 
     fn expr(&mut self, p: Pair<'_, Rule>) -> R<Expr> {
-        let whole = self.tight(&p);
+        // Only used to locate depth errors, so the cheap (untrimmed) span.
+        let whole = self.span(&p);
         self.enter(whole)?;
         let mut items = Vec::new();
         for c in p.into_inner() {
@@ -1163,7 +1169,13 @@ impl Lower {
 
     /// Lowers one element of an expression's flat sequence.
     fn item(&mut self, p: Pair<'_, Rule>) -> R<Item> {
-        let span = self.tight(&p);
+        // Input fields end in an optional part, so their pest span may
+        // include trailing whitespace; every other item ends in a token.
+        let span = if matches!(p.as_rule(), Rule::field_in | Rule::field_nd) {
+            self.tight(&p)
+        } else {
+            self.span(&p)
+        };
         let bin = |op| Ok(Item::Infix(InOp::Bin(op), span));
         let proc = |op| Ok(Item::Infix(InOp::Proc(op), span));
         match p.as_rule() {
