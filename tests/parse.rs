@@ -204,6 +204,32 @@ fn greater_than_closes_a_sequence() {
 }
 
 #[test]
+fn sequences_next_to_comparisons() {
+    assert_eq!(expr("<> > <>"), "(Gt (seq) (seq))");
+    assert_eq!(expr("< > < <1>"), "(Lt (seq) (seq 1))");
+    assert_eq!(expr("<3,4> > <1>"), "(Gt (seq 3 4) (seq 1))");
+    // Inside a sequence `<` is still a comparison; only `>` closes.
+    assert_eq!(
+        expr("<y | y <- <0..3>, y<2>"),
+        "(seq-comp y (<- y (seq-range 0 3)) (guard (Lt y 2)))"
+    );
+    assert_eq!(expr("(c.1) != (c.0)"), "(Ne (dot c 1) (dot c 0))");
+}
+
+#[test]
+fn input_patterns_and_restrictions() {
+    assert_eq!(
+        expr("e$Con.v?w:g(Con.v) -> STOP"),
+        "(-> e $(dot Con v) ?w:(app g (dot Con v)) STOP)"
+    );
+    assert_eq!(
+        module("t = let\n  {v} = S\n  within v\n"),
+        "(= t (let (= (set v) S) v))\n"
+    );
+    assert_eq!(expr("\\ e @ e -> STOP"), "(lambda e (-> e STOP))");
+}
+
+#[test]
 fn square_bracket_forms_are_told_apart() {
     assert_eq!(expr("P [] Q"), "(ExternalChoice P Q)");
     assert_eq!(expr("P [| A |] Q"), "(par P A Q)");
