@@ -51,9 +51,31 @@ pub fn parse_module(text: &str, file: FileId) -> Result<Module, Vec<Diagnostic>>
     let mut decls = Vec::new();
     let mut errors = Vec::new();
     let mut pos = 0usize;
-    let mut prev_end: Option<usize> = None;
-    while errors.len() < MAX_ERRORS {
+    // Start and end of the previous declaration, while it is the last thing read.
+    let mut prev: Option<(usize, usize)> = None;
+    // A lowering error of the previous declaration, not yet reported.
+    let mut pending: Option<Diagnostic> = None;
+    while errors.len() < MAX_ERRORS && pos < text.len() {
         let rest = text.get(pos..).unwrap_or("");
+        let start = pos + skip_trivia(rest, 0);
+        if start >= text.len() {
+            break;
+        }
+        if let Some((prev_start, prev_end)) = prev {
+            if !text.get(prev_end..start).unwrap_or("").contains('\n') {
+                // The previous declaration stopped in the middle of a line:
+                // the real error is where it could not go on.
+                let (diag, at) = unfinished_line_error(text, prev_start, start, file);
+                pending = None;
+                errors.push(diag);
+                prev = None;
+                match resync(text, prev_start, at.max(start)) {
+                    Some(next) => pos = next,
+                    None => break,
+                }
+                continue;
+            }
+        }
         match CspmParser::parse(Rule::step, rest) {
             Ok(pairs) => {
                 let Some(inner) = pairs.into_iter().next().and_then(|s| s.into_inner().next())
@@ -63,46 +85,31 @@ pub fn parse_module(text: &str, file: FileId) -> Result<Module, Vec<Diagnostic>>
                 if inner.as_rule() == Rule::EOI {
                     break;
                 }
-                let start = pos + inner.as_span().start();
                 let end = pos + tight_end(&inner);
-                if let Some(prev) = prev_end {
-                    let between = text.get(prev..start).unwrap_or("");
-                    if !between.contains('\n') {
-                        errors.push(continuation_error(text, start, file));
-                    }
-                }
+                errors.extend(pending.take());
                 let mut lower = Lower::new(file, pos);
                 match lower.decl(inner) {
                     Ok(d) => decls.push(d),
-                    Err(e) => errors.push(e),
+                    // Held back: an error on the rest of the line explains it better.
+                    Err(e) => pending = Some(e),
                 }
+                prev = Some((start, end));
                 // Progress is guaranteed: a declaration is never empty.
-                pos = end.max(pos + 1);
-                prev_end = Some(end);
+                pos = end.max(start + 1);
             }
             Err(err) => {
-                let start = pos + skip_trivia(text.get(pos..).unwrap_or(""), 0);
-                let same_line = prev_end
-                    .is_some_and(|prev| !text.get(prev..start).unwrap_or("").contains('\n'));
-                let (diag, at) = if same_line {
-                    (continuation_error(text, start, file), start)
-                } else {
-                    translate_error(&err, text, pos, file, Rule::step)
-                };
+                errors.extend(pending.take());
+                let (diag, at) = translate_error(&err, rest, pos, text, file, Rule::step, false);
                 errors.push(diag);
+                prev = None;
                 match resync(text, pos, at) {
-                    Some(next) => {
-                        pos = next;
-                        prev_end = None;
-                    }
+                    Some(next) => pos = next,
                     None => break,
                 }
             }
         }
-        if pos >= text.len() {
-            break;
-        }
     }
+    errors.extend(pending);
     if errors.is_empty() {
         Ok(Module { decls })
     } else {
@@ -110,11 +117,56 @@ pub fn parse_module(text: &str, file: FileId) -> Result<Module, Vec<Diagnostic>>
     }
 }
 
+/// The error for a declaration followed by more text on its last line:
+/// re-parses it requiring it to run to the end of that line, so the error
+/// lands where it really went wrong (e.g. at a missing operand).
+fn unfinished_line_error(
+    text: &str,
+    decl_start: usize,
+    next: usize,
+    file: FileId,
+) -> (Diagnostic, usize) {
+    let line_end = text
+        .get(next..)
+        .and_then(|r| r.find('\n'))
+        .map_or(text.len(), |i| next + i);
+    let slice = text.get(decl_start..line_end).unwrap_or("");
+    match CspmParser::parse(Rule::decl_strict, slice) {
+        Err(err) => {
+            let (mut d, at) =
+                translate_error(&err, slice, decl_start, text, file, Rule::decl_strict, true);
+            let line_of = |o: usize| text.get(..o).map_or(0, |t| t.matches('\n').count()) + 1;
+            if line_of(decl_start) != line_of(at) {
+                d = d.with_note(format!(
+                    "this continues the declaration that starts on line {}",
+                    line_of(decl_start)
+                ));
+            }
+            (
+                d.with_help("a new declaration must start on a new line"),
+                at,
+            )
+        }
+        Ok(_) => (
+            Diagnostic::error(
+                CODE,
+                format!(
+                    "expected an operator or the end of the line, found {}",
+                    found_at(text, next)
+                ),
+                Span::new(file, next, next + found_len(text, next)),
+            )
+            .with_help("a new declaration must start on a new line"),
+            next,
+        ),
+    }
+}
+
 /// Parses one expression (the whole text).
 pub fn parse_expr(text: &str, file: FileId) -> Result<Expr, Vec<Diagnostic>> {
     prescan(text, file).map_err(|d| vec![d])?;
     let pairs = CspmParser::parse(Rule::expr_only, text)
-        .map_err(|e| vec![translate_error(&e, text, 0, file, Rule::expr_only).0])?;
+        .map_err(|e| vec![translate_error(&e, text, 0, text, file, Rule::expr_only, false).0])?;
     let mut lower = Lower::new(file, 0);
     let top = pairs
         .into_iter()
@@ -126,20 +178,6 @@ pub fn parse_expr(text: &str, file: FileId) -> Result<Expr, Vec<Diagnostic>> {
         }
     }
     Err(vec![internal_at(file, 0, "no expression in parse")])
-}
-
-/// The error for text left on the line after a complete declaration.
-fn continuation_error(text: &str, at: usize, file: FileId) -> Diagnostic {
-    Diagnostic::error(
-        CODE,
-        format!(
-            "expected an operator or the end of the line, found {}",
-            found_at(text, at)
-        ),
-        Span::new(file, at, at + found_len(text, at)),
-    )
-    .with_label_text("the definition before this is complete, so this is unexpected")
-    .with_help("a new declaration must start on a new line")
 }
 
 fn internal_at(file: FileId, at: usize, what: &str) -> Diagnostic {
@@ -236,6 +274,11 @@ fn prescan(text: &str, file: FileId) -> Result<(), Diagnostic> {
                     continue;
                 }
             }
+            // `[>` and `[T=` / `[F=` / `[FD=` open nothing.
+            b'[' if matches!(bytes.get(i + 1), Some(b'>'))
+                || bytes[i + 1..].starts_with(b"T=")
+                || bytes[i + 1..].starts_with(b"F=")
+                || bytes[i + 1..].starts_with(b"FD=") => {}
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
@@ -283,6 +326,12 @@ fn prescan(text: &str, file: FileId) -> Result<(), Diagnostic> {
 /// top-level declaration: a name or `(` in column 1, outside comments.
 fn resync(text: &str, from: usize, err: usize) -> Option<usize> {
     let bytes = text.as_bytes();
+    let starts_decl = |at: usize| {
+        bytes.get(at).is_some_and(|&c| {
+            (c.is_ascii_alphabetic() || c == b'(' || c == b'_')
+                && !(c == b'-' && bytes.get(at + 1) == Some(&b'-'))
+        })
+    };
     let mut i = from;
     let mut comment = 0usize;
     while i < bytes.len() {
@@ -308,14 +357,9 @@ fn resync(text: &str, from: usize, err: usize) -> Option<usize> {
             }
             continue;
         }
-        if b == b'\n' && comment == 0 && i + 1 > err {
-            let next = i + 1;
-            if let Some(&c) = bytes.get(next) {
-                let starts_comment = c == b'-' && bytes.get(next + 1) == Some(&b'-');
-                if (c.is_ascii_alphabetic() || c == b'(' || c == b'_') && !starts_comment {
-                    return Some(next);
-                }
-            }
+        // A line start at or after the error (and after `from`, for progress).
+        if b == b'\n' && comment == 0 && i + 1 >= err && i + 1 > from && starts_decl(i + 1) {
+            return Some(i + 1);
         }
         i += 1;
     }
@@ -324,13 +368,17 @@ fn resync(text: &str, from: usize, err: usize) -> Option<usize> {
 
 // ------------------------------------------------------------------ errors
 
-/// Turns a pest error into a diagnostic with words, and its absolute position.
+/// Turns a pest error into a diagnostic with words, and its absolute
+/// position. `parsed` is the text pest saw, starting at byte `base` of `text`;
+/// `eol` says the parse stopped at a line end (so "the end of the line").
 fn translate_error(
     err: &pest::error::Error<Rule>,
-    text: &str,
+    parsed: &str,
     base: usize,
+    text: &str,
     file: FileId,
     entry: Rule,
+    eol: bool,
 ) -> (Diagnostic, usize) {
     let rel = match err.location {
         InputLocation::Pos(p) => p,
@@ -347,16 +395,32 @@ fn translate_error(
             Diagnostic::error(CODE, msg, Span::new(file, at, at))
         }
         ErrorVariant::ParsingError { positives, .. } => {
-            let expected = expected_words(positives, detailed_tokens(text, base, entry));
+            let mut expected = expected_words(positives, detailed_tokens(parsed, entry));
+            if eol {
+                for w in &mut expected {
+                    if w == "the end of the file" {
+                        *w = "the end of the line".to_string();
+                    }
+                }
+            }
             let found = found_at(text, at);
+            // At the end of a line or file, point just after the last token.
+            let at = if found.starts_with("the end") {
+                text.get(..at).map_or(at, |t| t.trim_end().len())
+            } else {
+                at
+            };
             let msg = if expected.is_empty() {
                 format!("unexpected {found}")
             } else {
                 format!("expected {}, found {found}", join_words(&expected))
             };
             let end = at + found_len(text, at);
-            Diagnostic::error(CODE, msg, Span::new(file, at, end))
-                .with_label_text(label_for(&expected))
+            return (
+                Diagnostic::error(CODE, msg, Span::new(file, at, end.max(at)))
+                    .with_label_text(label_for(&expected)),
+                at,
+            );
         }
     };
     (diag, at)
@@ -364,10 +428,9 @@ fn translate_error(
 
 /// Re-runs a failed parse with pest's error detail switched on and returns
 /// the literal tokens it expected at the failure position.
-fn detailed_tokens(text: &str, base: usize, entry: Rule) -> Vec<String> {
-    let rest = text.get(base..).unwrap_or("");
+fn detailed_tokens(parsed: &str, entry: Rule) -> Vec<String> {
     pest::set_error_detail(true);
-    let result = CspmParser::parse(entry, rest);
+    let result = CspmParser::parse(entry, parsed);
     pest::set_error_detail(false);
     match result {
         Err(e) => e
@@ -378,47 +441,75 @@ fn detailed_tokens(text: &str, base: usize, entry: Rule) -> Vec<String> {
     }
 }
 
+/// Tokens that close or separate something: always worth naming.
+const STRUCTURAL: &[&str] = &[
+    ")", "]", "}", "|}", "|)", "]]", "|]", ">", ",", "|", "=", "..", "@", "then", "else", "within",
+    "<-", "<->", ":", "=>", "||", ":[",
+];
+
+/// Tokens that can start an expression (covered by "an expression").
+const EXPR_START: &[&str] = &[
+    "(", "{", "<", "-", "#", "\\", "{|", "(|", "[]", "[|", "[", "|~|", "|||", "||", ";", "'", "\"",
+    "_", "not", "if", "let", "true", "false",
+];
+
 /// Words for what the parser expected, most useful first, without repeats.
 fn expected_words(positives: &[Rule], tokens: Vec<String>) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    let mut push = |w: String| {
-        if !words.contains(&w) {
-            words.push(w);
+    fn push(v: &mut Vec<String>, w: String) {
+        if !v.contains(&w) {
+            v.push(w);
         }
-    };
-    let mut operators = 0;
+    }
+    let mut structural = Vec::new();
+    let mut things = Vec::new();
+    let mut operator = false;
     for r in positives {
-        if let Some(w) = rule_words(*r) {
-            if w == "an operator" {
-                operators += 1;
-            }
-            push(w.to_string());
+        match rule_words(*r) {
+            Some("an operator") => operator = true,
+            Some(w) => push(&mut things, w.to_string()),
+            None => {}
         }
     }
+    let covers_exprs = things
+        .iter()
+        .any(|w| w == "an expression" || w == "a pattern" || w == "a definition");
+    let from_rules = !things.is_empty();
+    let gt_is_operator = positives.contains(&Rule::op_gt);
     for t in tokens {
-        let w = match t.as_str() {
-            " " | "\t" | "\r" | "\n" | "\u{feff}" | "--" | "{-" => continue,
-            "-" | "#" | "\\" => "an expression".to_string(),
-            s if s.chars().all(|c| c.is_ascii_alphabetic()) && s.len() > 2 => format!("`{s}`"),
-            s => format!("`{s}`"),
-        };
-        push(w);
+        let t = t.as_str();
+        match t {
+            // Whitespace, comments, and the continuation of a name or number
+            // just read: never what the user is missing.
+            " " | "\t" | "\r" | "\n" | "\u{feff}" | "--" | "{-" | "A..Z" | "a..z" | "0..9" => {}
+            _ if covers_exprs && EXPR_START.contains(&t) => {}
+            ">" if gt_is_operator => operator = true,
+            _ if STRUCTURAL.contains(&t) => push(&mut structural, format!("`{t}`")),
+            "_" | "'" | "\"" => {}
+            _ if t.chars().all(|c| c.is_ascii_punctuation()) || t == "and" || t == "or" => {
+                operator = true
+            }
+            // Keywords spelled out by a rule's own words (e.g. a property).
+            _ if from_rules => {}
+            _ => push(&mut things, format!("`{t}`")),
+        }
     }
-    let _ = operators;
-    // An expression start subsumes literal brackets that begin one.
-    if words.iter().any(|w| w == "an expression") {
-        words.retain(|w| {
-            !matches!(
-                w.as_str(),
-                "`(`" | "`{`" | "`<`" | "`{|`" | "`(|`" | "`'`" | "`\"`"
-            )
+    let has = |v: &Vec<String>, w: &str| v.iter().any(|x| x == w);
+    if has(&things, "a definition") {
+        things.retain(|w| {
+            !matches!(w.as_str(), "an expression" | "a pattern" | "a name") && !w.starts_with('`')
         });
     }
-    if words.iter().any(|w| w == "a definition") {
-        words.retain(|w| w.starts_with('a') || w == "the end of the file");
+    if has(&things, "an expression") {
+        things.retain(|w| !matches!(w.as_str(), "a pattern" | "a name"));
     }
-    if words.iter().any(|w| w == "a pattern") {
-        words.retain(|w| !matches!(w.as_str(), "`(`" | "`{`" | "`<`" | "`_`" | "`-`"));
+    if has(&things, "a pattern") {
+        things.retain(|w| w != "a name");
+    }
+    things.retain(|w| !structural.contains(w));
+    let mut words = structural;
+    words.extend(things);
+    if operator {
+        words.push("an operator".to_string());
     }
     // Long lists help nobody; keep the first few.
     words.truncate(6);
@@ -444,12 +535,11 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         | R::pattern_bind
         | R::step
         | R::module => "a definition",
+        R::name | R::ident => "a name",
         R::expr
         | R::seq_expr
         | R::term
         | R::atom
-        | R::name
-        | R::ident
         | R::int_lit
         | R::char_lit
         | R::string_lit
@@ -477,8 +567,8 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         | R::kw_if
         | R::kw_let
         | R::expr_only => "an expression",
-        R::op_arrow => "`->`",
-        R::op_sub
+        R::op_arrow
+        | R::op_sub
         | R::op_extchoice
         | R::op_sliding
         | R::op_par
@@ -504,9 +594,9 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         | R::op_cat
         | R::op_and
         | R::op_or => "an operator",
-        R::field_in | R::field_nd => "an input field (`?x`)",
-        R::call_args | R::params => "arguments in `( )`",
-        R::rename => "a renaming `[[ … ]]`",
+        R::field_in | R::field_nd => "an operator",
+        R::params => "parameters in `( )`",
+        R::rename => "an operator",
         R::pattern
         | R::pat_dot
         | R::pat_cat
@@ -1053,7 +1143,8 @@ impl Lower {
     // ---------------------------------------------------------- expressions
 
     fn expr(&mut self, p: Pair<'_, Rule>) -> R<Expr> {
-        let whole = self.tight(&p);
+        // Only used to locate depth errors, so the cheap (untrimmed) span.
+        let whole = self.span(&p);
         self.enter(whole)?;
         let mut items = Vec::new();
         for c in p.into_inner() {
@@ -1078,7 +1169,13 @@ impl Lower {
 
     /// Lowers one element of an expression's flat sequence.
     fn item(&mut self, p: Pair<'_, Rule>) -> R<Item> {
-        let span = self.tight(&p);
+        // Input fields end in an optional part, so their pest span may
+        // include trailing whitespace; every other item ends in a token.
+        let span = if matches!(p.as_rule(), Rule::field_in | Rule::field_nd) {
+            self.tight(&p)
+        } else {
+            self.span(&p)
+        };
         let bin = |op| Ok(Item::Infix(InOp::Bin(op), span));
         let proc = |op| Ok(Item::Infix(InOp::Proc(op), span));
         match p.as_rule() {
@@ -1589,17 +1686,22 @@ impl Lower {
 /// The end of the last token of `p` (see [`Lower::tight`]), relative to
 /// the parsed slice.
 fn tight_end(p: &Pair<'_, Rule>) -> usize {
-    let end = p.as_span().end();
-    let Some(last) = p.clone().into_inner().last() else {
-        return end;
-    };
-    let e = tight_end(&last);
-    let input = p.get_input();
-    if skip_trivia(input, e) >= end {
-        e
-    } else {
-        end
+    // Iterative (not recursive): pairs can nest as deeply as pest allows.
+    let mut chain = vec![p.clone()];
+    while let Some(last) = chain.last().and_then(|c| c.clone().into_inner().last()) {
+        chain.push(last);
     }
+    let input = p.get_input();
+    let mut e = chain
+        .last()
+        .map_or(p.as_span().end(), |c| c.as_span().end());
+    for c in chain.iter().rev().skip(1) {
+        let end = c.as_span().end();
+        if skip_trivia(input, e) < end {
+            e = end;
+        }
+    }
+    e
 }
 
 /// The first position at or after `at` that is not whitespace or a comment.
