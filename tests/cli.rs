@@ -39,7 +39,10 @@ fn phils_deadlock_fails_with_ten_event_trace_and_butler_passes() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("✗ FAIL  specs/phils.csp:49  assert SYSTEM :[deadlock free]  (7,774 states, 34,240 transitions"), "{text}");
-    assert!(text.contains("✓ pass  specs/phils.csp:50  assert BSYSTEM :[deadlock free]  (5,151 states"), "{text}");
+    assert!(
+        text.contains("✓ pass  specs/phils.csp:50  assert BSYSTEM :[deadlock free]  (5,151 states"),
+        "{text}"
+    );
     assert!(text.contains("trace (10 events): <sits.0, picks.0.0, sits.1, picks.1.1, sits.2, picks.2.2, sits.3, picks.3.3, sits.4, picks.4.4>"), "{text}");
     assert!(text.contains("1 passed, 1 failed, 0 errors, 0 unknown"));
 }
@@ -59,7 +62,12 @@ fn json_report_has_the_documented_shape() {
     assert!(a["seconds"].is_number());
     let c = &a["counterexample"];
     assert_eq!(c["kind"], "deadlock");
-    let trace: Vec<&str> = c["trace"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+    let trace: Vec<&str> = c["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
     assert_eq!(trace.len(), 10);
     // Every philosopher has sat and picked up its left fork.
     for i in 0..5 {
@@ -75,9 +83,30 @@ fn json_report_has_the_documented_shape() {
 
 #[test]
 fn same_report_for_any_thread_count() {
-    let one = untimed(json(&hoare(&["check", "--format", "json", "--jobs", "1", "specs/phils.csp"])));
-    let two = untimed(json(&hoare(&["check", "--format", "json", "--jobs", "2", "specs/phils.csp"])));
-    let four = untimed(json(&hoare(&["check", "--format", "json", "--jobs", "4", "specs/phils.csp"])));
+    let one = untimed(json(&hoare(&[
+        "check",
+        "--format",
+        "json",
+        "--jobs",
+        "1",
+        "specs/phils.csp",
+    ])));
+    let two = untimed(json(&hoare(&[
+        "check",
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+        "specs/phils.csp",
+    ])));
+    let four = untimed(json(&hoare(&[
+        "check",
+        "--format",
+        "json",
+        "--jobs",
+        "4",
+        "specs/phils.csp",
+    ])));
     assert_eq!(one, two);
     assert_eq!(one, four);
 }
@@ -87,40 +116,86 @@ fn deadlock_flag_checks_a_named_process() {
     let o = hoare(&["check", "--deadlock", "BSYSTEM", "specs/phils.csp"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("BSYSTEM :[deadlock free [F]]"));
-    let o = hoare(&["check", "--deadlock", "SYSTEM", "--quiet", "specs/phils.csp"]);
+    let o = hoare(&[
+        "check",
+        "--deadlock",
+        "SYSTEM",
+        "--quiet",
+        "specs/phils.csp",
+    ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(!stdout(&o).contains("trace"), "quiet prints no counterexample");
+    assert!(
+        !stdout(&o).contains("trace"),
+        "quiet prints no counterexample"
+    );
 }
 
 #[test]
 fn assert_flag_selects_one_assertion() {
-    let o = hoare(&["check", "--assert", "2", "--format", "json", "specs/phils.csp"]);
+    let o = hoare(&[
+        "check",
+        "--assert",
+        "2",
+        "--format",
+        "json",
+        "specs/phils.csp",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let v = json(&o);
     assert_eq!(v["assertions"].as_array().unwrap().len(), 1);
     assert_eq!(v["assertions"][0]["line"], 50);
     let o = hoare(&["check", "--assert", "9", "specs/phils.csp"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("the file has 2 assertions"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the file has 2 assertions"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn state_limit_exits_3_with_partial_counts() {
-    let o = hoare(&["check", "--max-states", "1000", "--format", "json", "tests/fixtures/check/limits.csp"]);
+    let o = hoare(&[
+        "check",
+        "--max-states",
+        "1000",
+        "--format",
+        "json",
+        "tests/fixtures/check/limits.csp",
+    ]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let a = &json(&o)["assertions"][0];
     assert_eq!(a["result"], "unknown");
     assert!(a["states"].as_u64().unwrap() > 1000);
-    assert!(a["message"].as_str().unwrap().contains("state limit of 1,000 reached"), "{a}");
+    assert!(
+        a["message"]
+            .as_str()
+            .unwrap()
+            .contains("state limit of 1,000 reached"),
+        "{a}"
+    );
 }
 
 #[test]
 fn divergence_has_trace_and_assert_not() {
-    let o = hoare(&["check", "--format", "json", "tests/fixtures/check/divergence.csp"]);
+    let o = hoare(&[
+        "check",
+        "--format",
+        "json",
+        "tests/fixtures/check/divergence.csp",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let v = json(&o);
-    let results: Vec<&str> = v["assertions"].as_array().unwrap().iter().map(|a| a["result"].as_str().unwrap()).collect();
-    assert_eq!(results, ["fail", "pass", "pass", "fail", "pass", "pass", "fail", "pass", "fail"]);
+    let results: Vec<&str> = v["assertions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        results,
+        ["fail", "pass", "pass", "fail", "pass", "pass", "fail", "pass", "fail"]
+    );
     let div = &v["assertions"][0]["counterexample"];
     assert_eq!(div["kind"], "divergence");
     assert_eq!(div["trace"].as_array().unwrap().len(), 0);
@@ -156,7 +231,15 @@ fn input_errors_exit_2_with_location() {
 
 #[test]
 fn eval_prints_values_in_cspm_notation() {
-    let o = hoare(&["eval", "specs/phils.csp", "{0..3}", "N", "(N - 6) % N", "<1, 2> ^ <3>", "card(AlphaP(0))"]);
+    let o = hoare(&[
+        "eval",
+        "specs/phils.csp",
+        "{0..3}",
+        "N",
+        "(N - 6) % N",
+        "<1, 2> ^ <3>",
+        "card(AlphaP(0))",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o), "{0, 1, 2, 3}\n5\n4\n<1, 2, 3>\n13\n");
     let o = hoare(&["eval", "specs/phils.csp", "nosuch + 1"]);
@@ -170,10 +253,24 @@ fn graph_prints_dot() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let dot = stdout(&o);
     assert!(dot.starts_with("digraph"), "{dot}");
-    let edges = dot.lines().filter(|l| l.trim_start().starts_with("s") && !l.contains("start") && l.contains(" -> s")).count();
+    let edges = dot
+        .lines()
+        .filter(|l| l.trim_start().starts_with("s") && !l.contains("start") && l.contains(" -> s"))
+        .count();
     assert_eq!(edges, 7, "PHIL has 7 transitions:\n{dot}");
-    let o = hoare(&["graph", "--leaves", "--format", "json", "specs/phils.csp", "BSYSTEM"]);
+    let o = hoare(&[
+        "graph",
+        "--leaves",
+        "--format",
+        "json",
+        "specs/phils.csp",
+        "BSYSTEM",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = json(&o);
-    assert_eq!(v.as_array().unwrap().len(), 11, "5 philosophers, 5 forks, 1 butler");
+    assert_eq!(
+        v.as_array().unwrap().len(),
+        11,
+        "5 philosophers, 5 forks, 1 butler"
+    );
 }
