@@ -280,6 +280,7 @@ impl Evaluator {
                     ),
                     span,
                 )
+                .with_label_text("this has infinitely many events")
                 .with_help("give the field a finite type"));
             }
         };
