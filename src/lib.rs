@@ -9,4 +9,5 @@ pub mod check;
 pub mod eval;
 pub mod explore;
 pub mod lts;
+pub mod report;
 pub mod syntax;

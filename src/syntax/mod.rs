@@ -2,8 +2,10 @@
 
 pub mod ast;
 pub mod diagnostic;
+pub mod load;
 pub mod parser;
 pub mod span;
 
 pub use diagnostic::{Diagnostic, Severity};
+pub use load::{LoadFailure, Loaded};
 pub use span::{FileId, SourceFile, SourceMap, Span};

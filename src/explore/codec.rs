@@ -1,0 +1,146 @@
+//! Packing state vectors into as few bits as their components need.
+//!
+//! A component that takes `n` values needs `ceil(log2 n)` bits; a whole state
+//! is a fixed number of `u64` words. Packing is what keeps bytes per state
+//! low (DESIGN.md §3.3).
+
+/// Packs and unpacks state vectors of one fixed shape.
+#[derive(Clone, Debug)]
+pub struct StateCodec {
+    /// Bit offset of each component.
+    offsets: Vec<u32>,
+    /// Bit width of each component.
+    widths: Vec<u32>,
+    /// Number of `u64` words per packed state (at least 1).
+    words: usize,
+}
+
+impl StateCodec {
+    /// A codec for components taking `sizes[i]` values each.
+    pub fn new(sizes: &[u32]) -> StateCodec {
+        let widths: Vec<u32> = sizes
+            .iter()
+            .map(|&n| {
+                if n <= 1 {
+                    0
+                } else {
+                    32 - (n - 1).leading_zeros()
+                }
+            })
+            .collect();
+        let mut offsets = Vec::with_capacity(widths.len());
+        let mut bit = 0u32;
+        for &w in &widths {
+            offsets.push(bit);
+            bit += w;
+        }
+        let words = (bit as usize).div_ceil(64).max(1);
+        StateCodec {
+            offsets,
+            widths,
+            words,
+        }
+    }
+
+    /// Number of `u64` words per packed state.
+    pub fn words(&self) -> usize {
+        self.words
+    }
+
+    /// Number of components per state.
+    pub fn width(&self) -> usize {
+        self.widths.len()
+    }
+
+    /// Total number of bits used.
+    pub fn bits(&self) -> u32 {
+        self.widths.iter().sum()
+    }
+
+    /// Packs `state` into `out` (which must have `words()` words).
+    #[inline]
+    pub fn pack(&self, state: &[u32], out: &mut [u64]) {
+        if self.words == 1 {
+            out[0] = self.pack_word(state);
+            return;
+        }
+        out.iter_mut().for_each(|w| *w = 0);
+        for ((&v, &off), &w) in state.iter().zip(&self.offsets).zip(&self.widths) {
+            if w == 0 {
+                continue;
+            }
+            let v = v as u64;
+            let word = (off / 64) as usize;
+            let bit = off % 64;
+            out[word] |= v << bit;
+            if bit + w > 64 {
+                out[word + 1] |= v >> (64 - bit);
+            }
+        }
+    }
+
+    /// Packs a state of at most 64 bits into one word.
+    #[inline]
+    pub fn pack_word(&self, state: &[u32]) -> u64 {
+        state
+            .iter()
+            .zip(&self.offsets)
+            .fold(0u64, |w, (&v, &off)| w | ((v as u64) << off))
+    }
+
+    /// Unpacks `packed` into `out` (which must have `width()` entries).
+    #[inline]
+    pub fn unpack(&self, packed: &[u64], out: &mut [u32]) {
+        for ((o, &off), &w) in out.iter_mut().zip(&self.offsets).zip(&self.widths) {
+            if w == 0 {
+                *o = 0;
+                continue;
+            }
+            let word = (off / 64) as usize;
+            let bit = off % 64;
+            let mut v = packed[word] >> bit;
+            if bit + w > 64 {
+                v |= packed[word + 1] << (64 - bit);
+            }
+            *o = (v & ((1u64 << w) - 1)) as u32;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_follow_sizes() {
+        let c = StateCodec::new(&[1, 2, 3, 4, 5, 7, 8, 9]);
+        assert_eq!(c.widths, vec![0, 1, 2, 2, 3, 3, 3, 4]);
+        assert_eq!(c.bits(), 18);
+        assert_eq!(c.words(), 1);
+    }
+
+    #[test]
+    fn round_trips_across_word_boundaries() {
+        // 13 components of 7 bits = 91 bits: straddles the first word.
+        let sizes = vec![100u32; 13];
+        let c = StateCodec::new(&sizes);
+        assert_eq!(c.words(), 2);
+        let state: Vec<u32> = (0..13).map(|i| (i * 7 + 3) % 100).collect();
+        let mut packed = vec![0u64; 2];
+        c.pack(&state, &mut packed);
+        let mut back = vec![0u32; 13];
+        c.unpack(&packed, &mut back);
+        assert_eq!(back, state);
+    }
+
+    #[test]
+    fn zero_width_components_unpack_to_zero() {
+        let c = StateCodec::new(&[1, 1]);
+        let mut packed = vec![0u64; 1];
+        c.pack(&[0, 0], &mut packed);
+        assert_eq!(packed, vec![0]);
+        let mut back = vec![9, 9];
+        c.unpack(&packed, &mut back);
+        assert_eq!(back, vec![0, 0]);
+    }
+}

@@ -1,0 +1,505 @@
+//! Level-synchronous parallel breadth-first search.
+//!
+//! Each level runs in three parallel phases:
+//! 1. **expand**: the frontier is cut into chunks; each chunk's successors are
+//!    packed, hashed and grouped by index shard (order kept);
+//! 2. **insert**: each shard is owned by one task, which walks the candidates
+//!    of every chunk in order and inserts the new ones provisionally, so the
+//!    first occurrence in (chunk, position) order wins;
+//! 3. **number**: new states get numbers in that same order (a prefix sum
+//!    over per-chunk bitmaps), the shards turn provisional entries final, and
+//!    the states are appended to the store.
+//!
+//! State numbers, counts and parent links therefore depend only on the model,
+//! never on the number of threads, and BFS order makes counterexamples
+//! shortest.
+
+use super::codec::StateCodec;
+use super::store::{
+    hash_words, shard_of, Index, Probe, Shard, StateStore, MAX_STATES, PROVISIONAL, SHARDS,
+};
+use super::system::{TransitionSystem, TAU};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Why a search stopped before covering the whole state space.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// More states than `max_states`.
+    StateLimit(u64),
+    /// More memory than `max_memory` bytes.
+    MemoryLimit(u64),
+    /// Longer than the time limit.
+    TimeLimit(Duration),
+    /// Cancelled from outside (Ctrl-C).
+    Cancelled,
+    /// A deadlock was found and the search was asked to stop at the first.
+    FoundDeadlock,
+}
+
+/// Progress after each BFS level.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// Levels completed.
+    pub level: u32,
+    /// States stored.
+    pub states: u64,
+    /// Transitions generated.
+    pub transitions: u64,
+    /// Bytes held by the store and index.
+    pub bytes: u64,
+    /// Time since the start.
+    pub elapsed: Duration,
+}
+
+/// The outcome of a search: counts, the first deadlock, and the store for
+/// reconstructing paths.
+pub struct Exploration {
+    /// Number of states stored.
+    pub states: u64,
+    /// Number of transitions generated (including τ and ✓).
+    pub transitions: u64,
+    /// Number of BFS levels (the largest distance from the initial state + 1).
+    pub levels: u32,
+    /// `None` when the whole reachable space was covered.
+    pub stopped: Option<StopReason>,
+    /// The lowest-numbered deadlocked state (shortest trace), if any.
+    pub first_deadlock: Option<u32>,
+    /// Whether any τ transition was seen.
+    pub tau_seen: bool,
+    /// Peak bytes held by the store and index (an estimate from capacities).
+    pub peak_bytes: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    pub(crate) codec: StateCodec,
+    pub(crate) store: StateStore,
+    pub(crate) index: Index,
+    /// State numbers sorted by packed state, built on demand for lookups.
+    pub(crate) sorted_ids: std::sync::OnceLock<Vec<u32>>,
+    pub(crate) level_starts: Vec<u32>,
+}
+
+/// A progress callback.
+type ProgressFn<'a> = Box<dyn FnMut(&Progress) + Send + 'a>;
+
+/// Search options; each CLI flag maps to one builder method.
+pub struct Explorer<'a, S: TransitionSystem + ?Sized> {
+    system: &'a S,
+    jobs: usize,
+    max_states: u64,
+    max_memory: u64,
+    time_limit: Option<Duration>,
+    stop_on_deadlock: bool,
+    cancel: Option<Arc<AtomicBool>>,
+    progress: Option<ProgressFn<'a>>,
+}
+
+/// Successors of one chunk of the frontier, grouped by shard.
+#[derive(Default)]
+struct ChunkOut {
+    packed: Vec<u64>,
+    /// Positions grouped by shard: shard s owns `by_shard[offsets[s]..offsets[s+1]]`.
+    by_shard: Vec<u32>,
+    offsets: Vec<u32>,
+    transitions: u64,
+    deadlock: Option<u32>,
+    tau: bool,
+    /// Bit `p` set when candidate `p` is a new state (set in the insert phase).
+    fresh: Vec<AtomicU64>,
+}
+
+/// A state a shard inserted this level.
+struct NewEntry {
+    chunk: u32,
+    pos: u32,
+    slot: usize,
+}
+
+impl<'a, S: TransitionSystem + ?Sized> Explorer<'a, S> {
+    /// A search of `system` with default options (all cores, no limits).
+    pub fn new(system: &'a S) -> Self {
+        Explorer {
+            system,
+            jobs: 0,
+            max_states: MAX_STATES,
+            max_memory: u64::MAX,
+            time_limit: None,
+            stop_on_deadlock: false,
+            cancel: None,
+            progress: None,
+        }
+    }
+
+    /// Number of worker threads (0 = one per core).
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs;
+        self
+    }
+
+    /// Stop (unfinished) once more than `n` states are stored.
+    pub fn max_states(mut self, n: u64) -> Self {
+        self.max_states = n.min(MAX_STATES);
+        self
+    }
+
+    /// Stop (unfinished) once the store and index hold more than `bytes`.
+    pub fn max_memory(mut self, bytes: u64) -> Self {
+        self.max_memory = bytes;
+        self
+    }
+
+    /// Stop (unfinished) after `limit`.
+    pub fn time_limit(mut self, limit: Duration) -> Self {
+        self.time_limit = Some(limit);
+        self
+    }
+
+    /// Stop after the BFS level in which the first deadlock is found.
+    pub fn stop_on_deadlock(mut self, yes: bool) -> Self {
+        self.stop_on_deadlock = yes;
+        self
+    }
+
+    /// Stop (unfinished) when `flag` becomes true.
+    pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+
+    /// Called after every level.
+    pub fn on_progress(mut self, f: impl FnMut(&Progress) + Send + 'a) -> Self {
+        self.progress = Some(Box::new(f));
+        self
+    }
+
+    /// Runs the search.
+    pub fn run(self) -> Exploration {
+        let threads = if self.jobs == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            self.jobs
+        };
+        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => pool.install(|| self.search(threads)),
+            // Could not start threads: search on the current one.
+            Err(_) => self.search(1),
+        }
+    }
+
+    fn search(mut self, threads: usize) -> Exploration {
+        let start = Instant::now();
+        let sys = self.system;
+        let codec = StateCodec::new(&sys.component_sizes());
+        let words = codec.words();
+        let mut store = StateStore::new(words);
+        let mut index = Index::new(codec.bits());
+        let mut init = vec![0u64; words];
+        codec.pack(&sys.initial(), &mut init);
+        index.insert_initial(&init, 0);
+        store.push(&init);
+        let mut level_starts = vec![0u32, 1];
+        let mut transitions = 0u64;
+        let mut first_deadlock: Option<u32> = None;
+        let mut tau_seen = false;
+        let mut stopped = None;
+        let mut peak_bytes = 0u64;
+        let cancel = self.cancel.clone();
+        let cancelled = || cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
+
+        loop {
+            let lo = level_starts[level_starts.len() - 2];
+            let hi = level_starts[level_starts.len() - 1];
+            if lo == hi {
+                level_starts.pop();
+                break;
+            }
+            // Phase 1: expand the frontier in chunks.
+            let n = (hi - lo) as usize;
+            let chunk_len = (n / (threads * 8)).clamp(256, 1 << 14);
+            let ranges: Vec<(u32, u32)> = (lo..hi)
+                .step_by(chunk_len)
+                .map(|a| (a, (a + chunk_len as u32).min(hi)))
+                .collect();
+            let chunks: Vec<ChunkOut> = ranges
+                .par_iter()
+                .map(|&(a, b)| expand_chunk(sys, &codec, &store, a, b))
+                .collect();
+            for c in &chunks {
+                transitions += c.transitions;
+                tau_seen |= c.tau;
+                if first_deadlock.is_none() {
+                    first_deadlock = c.deadlock;
+                }
+            }
+            // Phase 2: each shard inserts its candidates in global order.
+            let news: Vec<Vec<NewEntry>> = match &mut index {
+                Index::Direct(shards) => {
+                    shards
+                        .par_iter_mut()
+                        .enumerate()
+                        .for_each(|(s, shard)| insert_direct(s, shard, &chunks));
+                    Vec::new()
+                }
+                Index::Indirect(shards) => shards
+                    .par_iter_mut()
+                    .enumerate()
+                    .map(|(s, shard)| insert_indirect(s, shard, &chunks, &store, words))
+                    .collect(),
+            };
+            // Phase 3: number the new states in (chunk, position) order.
+            let mut chunk_base = Vec::with_capacity(chunks.len());
+            let mut word_ranks: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
+            let mut next = hi;
+            for c in &chunks {
+                chunk_base.push(next);
+                let mut ranks = Vec::with_capacity(c.fresh.len());
+                let mut r = 0u32;
+                for w in &c.fresh {
+                    ranks.push(r);
+                    r += w.load(Ordering::Relaxed).count_ones();
+                }
+                word_ranks.push(ranks);
+                next += r;
+            }
+            if let Index::Indirect(shards) = &mut index {
+                let final_id = |chunk: u32, pos: u32| -> u32 {
+                    let c = &chunks[chunk as usize];
+                    let w = (pos / 64) as usize;
+                    let below = c.fresh[w].load(Ordering::Relaxed) & ((1u64 << (pos % 64)) - 1);
+                    chunk_base[chunk as usize] + word_ranks[chunk as usize][w] + below.count_ones()
+                };
+                shards
+                    .par_iter_mut()
+                    .zip(news.par_iter())
+                    .for_each(|(shard, new)| {
+                        for e in new {
+                            shard.set(e.slot, final_id(e.chunk, e.pos) + 1);
+                        }
+                    });
+            }
+            for c in &chunks {
+                for (w, bits) in c.fresh.iter().enumerate() {
+                    let mut bits = bits.load(Ordering::Relaxed);
+                    while bits != 0 {
+                        let p = w * 64 + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        store.push(&c.packed[p * words..(p + 1) * words]);
+                    }
+                }
+            }
+            level_starts.push(next);
+            let bytes = store.bytes() as u64
+                + index.bytes() as u64
+                + chunks.iter().map(chunk_bytes).sum::<u64>();
+            peak_bytes = peak_bytes.max(bytes);
+            drop(chunks);
+            let states = store.len() as u64;
+            if let Some(f) = self.progress.as_mut() {
+                f(&Progress {
+                    level: level_starts.len() as u32 - 2,
+                    states,
+                    transitions,
+                    bytes,
+                    elapsed: start.elapsed(),
+                });
+            }
+            if self.stop_on_deadlock && first_deadlock.is_some() {
+                stopped = Some(StopReason::FoundDeadlock);
+            } else if states > self.max_states {
+                stopped = Some(StopReason::StateLimit(self.max_states));
+            } else if bytes > self.max_memory {
+                stopped = Some(StopReason::MemoryLimit(self.max_memory));
+            } else if self.time_limit.is_some_and(|t| start.elapsed() > t) {
+                stopped = self.time_limit.map(StopReason::TimeLimit);
+            } else if cancelled() {
+                stopped = Some(StopReason::Cancelled);
+            }
+            if stopped.is_some() {
+                break;
+            }
+        }
+        let levels = level_starts.len() as u32 - 1;
+        Exploration {
+            states: store.len() as u64,
+            transitions,
+            levels,
+            stopped,
+            first_deadlock,
+            tau_seen,
+            peak_bytes,
+            elapsed: start.elapsed(),
+            codec,
+            store,
+            index,
+            sorted_ids: std::sync::OnceLock::new(),
+            level_starts,
+        }
+    }
+}
+
+fn chunk_bytes(c: &ChunkOut) -> u64 {
+    (c.packed.capacity() * 8 + c.by_shard.capacity() * 4 + c.fresh.capacity() * 8) as u64
+}
+
+/// Phase 1 for the states `a..b`.
+fn expand_chunk<S: TransitionSystem + ?Sized>(
+    sys: &S,
+    codec: &StateCodec,
+    store: &StateStore,
+    a: u32,
+    b: u32,
+) -> ChunkOut {
+    let words = codec.words();
+    let mut out = ChunkOut::default();
+    let mut state = vec![0u32; codec.width()];
+    let mut buf = vec![0u64; words];
+    for id in a..b {
+        codec.unpack(store.get(id), &mut state);
+        let mut n = 0u64;
+        let mut tau = false;
+        if words == 1 {
+            sys.successors(&state, &mut |ev, succ| {
+                n += 1;
+                tau |= ev == TAU;
+                out.packed.push(codec.pack_word(succ));
+            });
+        } else {
+            sys.successors(&state, &mut |ev, succ| {
+                n += 1;
+                tau |= ev == TAU;
+                codec.pack(succ, &mut buf);
+                out.packed.extend_from_slice(&buf);
+            });
+        }
+        out.transitions += n;
+        out.tau |= tau;
+        if n == 0 && out.deadlock.is_none() && !sys.is_terminated(&state) {
+            out.deadlock = Some(id);
+        }
+    }
+    // Group positions by shard, keeping their order (counting sort).
+    let len = out.packed.len() / words;
+    let shards: Vec<u8> = out
+        .packed
+        .chunks_exact(words)
+        .map(|w| shard_of(hash_words(w)) as u8)
+        .collect();
+    let mut counts = vec![0u32; SHARDS + 1];
+    for &s in &shards {
+        counts[s as usize + 1] += 1;
+    }
+    for s in 0..SHARDS {
+        counts[s + 1] += counts[s];
+    }
+    let mut fill = counts.clone();
+    out.by_shard = vec![0; len];
+    for (p, &s) in shards.iter().enumerate() {
+        out.by_shard[fill[s as usize] as usize] = p as u32;
+        fill[s as usize] += 1;
+    }
+    out.offsets = counts;
+    out.fresh = (0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+    out
+}
+
+/// How many candidates a shard probes ahead of the one it inserts, so that
+/// cache misses overlap.
+const PREFETCH: usize = 16;
+
+/// Phase 2 for shard `s` of a direct index: insert this shard's candidates of
+/// every chunk, in order; mark the new ones fresh.
+fn insert_direct(s: usize, shard: &mut Shard<u64>, chunks: &[ChunkOut]) {
+    for c in chunks {
+        let group = &c.by_shard[c.offsets[s] as usize..c.offsets[s + 1] as usize];
+        for batch in group.chunks(PREFETCH) {
+            let mut hashes = [0u64; PREFETCH];
+            for (h, &p) in hashes.iter_mut().zip(batch) {
+                *h = hash_words(std::slice::from_ref(&c.packed[p as usize]));
+                shard.prefetch(*h);
+            }
+            for (&h, &p) in hashes.iter().zip(batch) {
+                let entry = c.packed[p as usize] + 1;
+                let Probe::Vacant(mut slot) = shard.probe(h, |e| e == entry) else {
+                    continue;
+                };
+                if shard.needs_growth() {
+                    shard.grow(|e| hash_words(&[e - 1]), |_, _| {});
+                    if let Probe::Vacant(v) = shard.probe(h, |_| false) {
+                        slot = v;
+                    }
+                }
+                shard.fill(slot, entry);
+                c.fresh[p as usize / 64].fetch_or(1 << (p % 64), Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// The packed words an indirect entry refers to: a stored state, or a state
+/// this shard inserted provisionally during the current level.
+fn entry_words<'x>(
+    e: u32,
+    new: &[NewEntry],
+    chunks: &'x [ChunkOut],
+    store: &'x StateStore,
+    words: usize,
+) -> &'x [u64] {
+    if e & PROVISIONAL != 0 {
+        let n = &new[(e & !PROVISIONAL) as usize];
+        let at = n.pos as usize * words;
+        &chunks[n.chunk as usize].packed[at..at + words]
+    } else {
+        store.get(e - 1)
+    }
+}
+
+/// Phase 2 for shard `s` of an indirect index: insert this shard's candidates
+/// of every chunk, in order, provisionally; return the new ones.
+fn insert_indirect(
+    s: usize,
+    shard: &mut Shard<u32>,
+    chunks: &[ChunkOut],
+    store: &StateStore,
+    words: usize,
+) -> Vec<NewEntry> {
+    let mut new: Vec<NewEntry> = Vec::new();
+    for (ci, c) in chunks.iter().enumerate() {
+        let group = &c.by_shard[c.offsets[s] as usize..c.offsets[s + 1] as usize];
+        for &p in group {
+            let at = p as usize * words;
+            let cand = &c.packed[at..at + words];
+            let h = hash_words(cand);
+            let probe = shard.probe(h, |e| entry_words(e, &new, chunks, store, words) == cand);
+            let Probe::Vacant(mut slot) = probe else {
+                continue;
+            };
+            if shard.needs_growth() {
+                let mut moved = Vec::new();
+                shard.grow(
+                    |e| hash_words(entry_words(e, &new, chunks, store, words)),
+                    |e, at| {
+                        if e & PROVISIONAL != 0 {
+                            moved.push((e, at));
+                        }
+                    },
+                );
+                for (e, at) in moved {
+                    new[(e & !PROVISIONAL) as usize].slot = at;
+                }
+                if let Probe::Vacant(v) = shard.probe(h, |_| false) {
+                    slot = v;
+                }
+            }
+            shard.fill(slot, PROVISIONAL | new.len() as u32);
+            c.fresh[p as usize / 64].fetch_or(1 << (p % 64), Ordering::Relaxed);
+            new.push(NewEntry {
+                chunk: ci as u32,
+                pos: p,
+                slot,
+            });
+        }
+    }
+    new
+}
