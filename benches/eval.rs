@@ -41,7 +41,10 @@ fn main() {
             let start = Instant::now();
             let loaded = match load_str("bench.csp", &t) {
                 Ok(l) => l,
-                Err(e) => panic!("load failed: {:?}", e.diagnostics.first().map(|d| &d.message)),
+                Err(e) => panic!(
+                    "load failed: {:?}",
+                    e.diagnostics.first().map(|d| &d.message)
+                ),
             };
             let ev = match Evaluator::new(&loaded) {
                 Ok(ev) => ev,

@@ -218,7 +218,9 @@ fn counterexample_text(c: &Counterexample) -> String {
         out.push_str("    processes at the end:\n");
         for l in &c.leaves {
             match &l.location {
-                Some(loc) => out.push_str(&format!("      {:<24} {}   ({loc})\n", l.process, l.state)),
+                Some(loc) => {
+                    out.push_str(&format!("      {:<24} {}   ({loc})\n", l.process, l.state))
+                }
                 None => out.push_str(&format!("      {:<24} {}\n", l.process, l.state)),
             }
         }
@@ -263,8 +265,17 @@ mod tests {
             message: None,
         };
         assert_eq!(FileReport::new("f", vec![a(Verdict::Pass)]).exit_code(), 0);
-        assert_eq!(FileReport::new("f", vec![a(Verdict::Pass), a(Verdict::Fail)]).exit_code(), 1);
-        assert_eq!(FileReport::new("f", vec![a(Verdict::Fail), a(Verdict::Unknown)]).exit_code(), 3);
-        assert_eq!(FileReport::new("f", vec![a(Verdict::Unknown), a(Verdict::Error)]).exit_code(), 2);
+        assert_eq!(
+            FileReport::new("f", vec![a(Verdict::Pass), a(Verdict::Fail)]).exit_code(),
+            1
+        );
+        assert_eq!(
+            FileReport::new("f", vec![a(Verdict::Fail), a(Verdict::Unknown)]).exit_code(),
+            3
+        );
+        assert_eq!(
+            FileReport::new("f", vec![a(Verdict::Unknown), a(Verdict::Error)]).exit_code(),
+            2
+        );
     }
 }

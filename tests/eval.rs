@@ -688,3 +688,166 @@ fn summary_lists_processes_and_assertions() {
         let _ = Arc::strong_count(&proc_of(x));
     });
 }
+
+fn spec_paths() -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "csp"));
+    files.sort();
+    files
+}
+
+/// Every spec evaluates every global and every assertion expression without error.
+#[test]
+fn specs_evaluate_without_errors() {
+    let files = spec_paths();
+    assert!(files.len() >= 3, "specs missing");
+    for path in files {
+        let problems = with_big_stack(|| {
+            let loaded = match hoare::syntax::load::load_file(&path) {
+                Ok(l) => l,
+                Err(e) => return vec![render_all(&e.diagnostics, &e.sources)],
+            };
+            let ev = match Evaluator::new(&loaded) {
+                Ok(ev) => ev,
+                Err(d) => return vec![render_all(&d, &loaded.sources)],
+            };
+            let mut problems = Vec::new();
+            for (g, _) in ev.global_names() {
+                if let Some(Err(d)) = ev.global(g) {
+                    problems.push(render_all(&[d], &loaded.sources));
+                }
+            }
+            for a in ev.assertions() {
+                let exprs: Vec<&hoare::syntax::ast::Expr> = match &a.kind {
+                    hoare::syntax::ast::AssertKind::Refinement {
+                        spec,
+                        implementation,
+                        ..
+                    } => {
+                        vec![spec, implementation]
+                    }
+                    hoare::syntax::ast::AssertKind::Property { process, .. } => vec![process],
+                    hoare::syntax::ast::AssertKind::HasTrace { process, trace, .. } => {
+                        vec![process, trace]
+                    }
+                };
+                for e in exprs {
+                    if let Err(d) = ev.eval_expr(e) {
+                        problems.push(render_all(&[d], &loaded.sources));
+                    }
+                }
+            }
+            problems
+        });
+        assert!(
+            problems.is_empty(),
+            "{}:\n{}",
+            path.display(),
+            problems.join("\n")
+        );
+    }
+}
+
+#[test]
+fn phils_spec_terms() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/phils.csp"))
+            .unwrap_or_default();
+    with_script(&text, |ev, loaded| {
+        let eval = |e: &str| {
+            proc_of(
+                ev.eval_text(&mut loaded.sources.clone(), e)
+                    .unwrap_or_else(|d| panic!("{d:?}")),
+            )
+        };
+        // BUTLER(0): five `sits` branches sharing one continuation, and the STOP of `n > 0 &`.
+        let b = eval("BUTLER(0)");
+        let Proc::ExternalChoice(bs) = &*b else {
+            panic!("{b}")
+        };
+        assert_eq!(bs.len(), 6, "{b}");
+        assert_eq!(*bs[5], Proc::Stop);
+        let konts: Vec<&Thunk> = bs[..5]
+            .iter()
+            .enumerate()
+            .map(|(i, br)| match &**br {
+                Proc::Prefix(e, k) if e.to_string() == format!("sits.{i}") => k,
+                other => panic!("branch {i}: {other}"),
+            })
+            .collect();
+        assert!(konts.iter().all(|k| *k == konts[0]));
+        assert_eq!(&*konts[0].env, &[Value::Int(0)]);
+        assert_eq!(force(ev, konts[0]), eval("BUTLER(1)"));
+
+        // PHIL(0) comes back to the identical term after its cycle.
+        let start = eval("PHIL(0)");
+        let mut p = start.clone();
+        let mut trace = Vec::new();
+        for _ in 0..7 {
+            let Proc::Prefix(e, k) = &*p else {
+                panic!("{p}")
+            };
+            trace.push(e.to_string());
+            p = force(ev, k);
+        }
+        assert_eq!(
+            trace,
+            [
+                "sits.0",
+                "picks.0.0",
+                "picks.0.1",
+                "eats.0",
+                "putsdown.0.1",
+                "putsdown.0.0",
+                "getsup.0"
+            ]
+        );
+        assert_eq!(p, start);
+        // FORK(0) serves philosopher 4 through the floored (0-1)%5.
+        assert!(eval("FORK(0)").to_string().contains("picks.4.0"));
+        // The alphabetised SYSTEM: PHILS is a chain of five alphabetised parallels.
+        let phils = proc_of(global(ev, "PHILS"));
+        let mut depth = 0;
+        let mut cur = phils.clone();
+        while let Proc::AlphaParallel(_, _, _, q) = &*cur {
+            depth += 1;
+            cur = q.clone();
+        }
+        assert_eq!(depth, 4, "{phils}");
+    });
+}
+
+#[test]
+fn buffer_spec_terms() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/buffer.csp"))
+            .unwrap_or_default();
+    with_script(&text, |ev, _| {
+        let sys = proc_of(global(ev, "SYSTEM"));
+        let Proc::Hide(inner, hidden) = &*sys else {
+            panic!("{sys}")
+        };
+        assert_eq!(Value::Set(hidden.clone()).to_string(), "{mid.0, mid.1}");
+        let Proc::Parallel(copy, _, _) = &**inner else {
+            panic!("{sys}")
+        };
+        // COPY(left, mid) inputs on left: two branches whose continuations capture x, l, r.
+        let Proc::ExternalChoice(bs) = &**copy else {
+            panic!("{copy}")
+        };
+        assert_eq!(bs.len(), 2);
+        let Proc::Prefix(e, k) = &*bs[1] else {
+            panic!("{copy}")
+        };
+        assert_eq!(e.to_string(), "left.1");
+        let next = force(ev, k);
+        let Proc::Prefix(e2, k2) = &*next else {
+            panic!("{next}")
+        };
+        assert_eq!(e2.to_string(), "mid.1");
+        assert_eq!(force(ev, k2), *copy);
+    });
+}

@@ -92,12 +92,20 @@ pub fn summarize(ev: &Evaluator) -> ScriptSummary {
             _ => {}
         }
     }
-    let functions = ev.function_names().into_iter().map(|(n, _)| n.to_string()).collect();
+    let functions = ev
+        .function_names()
+        .into_iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
     let assertions = ev
         .assertions()
         .iter()
         .map(|a| AssertionSummary {
-            text: ev.snippet(a.span).split_whitespace().collect::<Vec<_>>().join(" "),
+            text: ev
+                .snippet(a.span)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
             location: location(sources, a.span),
         })
         .collect();
