@@ -21,7 +21,7 @@ pub(crate) fn is_complete(v: &Value) -> bool {
 
 /// True when every field of `d` is given and complete.
 pub(crate) fn is_complete_data(d: &Data) -> bool {
-    d.fields.len() == d.head.arity() && d.fields.last().is_none_or(is_complete)
+    d.fields.len() == d.head.arity() && d.fields.last().map_or(true, is_complete)
 }
 
 /// True for a complete channel value.

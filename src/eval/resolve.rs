@@ -927,7 +927,7 @@ impl<'a> Resolver<'a> {
             if (d == 0 || d <= limit)
                 && best
                     .as_ref()
-                    .is_none_or(|(bd, bn)| (d, cand) < (*bd, bn.as_str()))
+                    .map_or(true, |(bd, bn)| (d, cand) < (*bd, bn.as_str()))
             {
                 best = Some((d, cand.to_string()));
             }
