@@ -409,3 +409,26 @@ impl Evaluator {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::split_product;
+    use crate::eval::Value;
+
+    fn dot(a: i64, b: i64) -> Value {
+        Value::Dot(vec![Value::Int(a), Value::Int(b)].into())
+    }
+
+    #[test]
+    fn products_of_dotted_values_split_into_fields() {
+        let full = Value::set([dot(0, 0), dot(0, 1), dot(1, 0), dot(1, 1)]);
+        let parts = split_product(full);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].to_string(), "{0, 1}");
+        // Not a full product: kept as one field.
+        let partial = Value::set([dot(0, 0), dot(1, 1)]);
+        assert_eq!(split_product(partial).len(), 1);
+        // Plain sets stay as they are.
+        assert_eq!(split_product(Value::set([Value::Int(1)])).len(), 1);
+    }
+}

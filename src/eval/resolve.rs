@@ -1797,3 +1797,23 @@ fn tarjan(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
     }
     s.out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{distance, tarjan};
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(distance("lenght", "length"), 2);
+        assert_eq!(distance("stop", "stop"), 0);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance("PHIL", "PHILS"), 1);
+    }
+
+    #[test]
+    fn components_come_after_their_dependencies() {
+        // 0 uses 1; 1 and 2 use each other; 3 uses itself; 4 is alone.
+        let deps = vec![vec![1], vec![2], vec![1], vec![3], vec![]];
+        assert_eq!(tarjan(&deps), vec![vec![1, 2], vec![0], vec![3], vec![4]]);
+    }
+}
