@@ -122,3 +122,25 @@ pub(crate) fn from_id(id: u64) -> Option<(usize, Builtin)> {
         _ => BUILTINS.get(index as usize).map(|(_, a, b)| (*a, *b)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_ids_round_trip() {
+        for (name, arity, b) in BUILTINS {
+            let Value::Function(f) = function_value(name, *b) else {
+                panic!()
+            };
+            assert_eq!(from_id(f.id), Some((*arity, *b)), "{name}");
+        }
+        for b in [Builtin::Identity, Builtin::Unsupported] {
+            let Value::Function(f) = function_value("x", b) else {
+                panic!()
+            };
+            assert_eq!(from_id(f.id), Some((1, b)));
+        }
+        assert_eq!(from_id(3), None);
+    }
+}

@@ -8,11 +8,11 @@
 //! ([`with_big_stack`](super::with_big_stack)) so that depth is reachable.
 
 use super::builtins::{self, Builtin};
-use super::events::{is_complete, split_product, MAX_ENUMERATION};
+use super::events::{split_product, MAX_ENUMERATION};
 use super::ir::*;
 use super::proc::{Proc, ProcRef, Thunk};
 use super::resolve::{self, GlobalEntry, Program, Tables, TopExpr, TopName};
-use super::value::{Data, Function, Head, HeadKind, InfiniteSet, Value};
+use super::value::{Data, Function, Head, InfiniteSet, Value};
 use crate::syntax::ast::{self, BinaryOp, UnaryOp};
 use crate::syntax::{Diagnostic, SourceMap, Span};
 use std::cell::{Cell, RefCell};
@@ -392,6 +392,11 @@ impl Evaluator {
                 let mut f = Frame::new(Arc::from(Vec::new()), *nlocals);
                 self.eval(body, &mut f)
             }
+            GlobalDef::Nametype { body, nlocals } => {
+                let mut f = Frame::new(Arc::from(Vec::new()), *nlocals);
+                let v = self.eval(body, &mut f)?;
+                self.type_product(v, body.span)
+            }
             GlobalDef::PatternPart { pat, slot } => {
                 let pb = self
                     .prog
@@ -475,6 +480,39 @@ impl Evaluator {
         }
     }
 
+    /// A type expression's value: a dotted product of sets (`{0..1}.Bool`)
+    /// becomes the set of dotted values; anything else is kept.
+    fn type_product(&self, v: Value, span: Span) -> R<Value> {
+        let Value::Dot(parts) = &v else { return Ok(v) };
+        if !parts
+            .iter()
+            .all(|p| matches!(p, Value::Set(_) | Value::Infinite(_)))
+        {
+            return Ok(v);
+        }
+        let mut combos: Vec<Vec<Value>> = vec![Vec::new()];
+        for p in parts.iter() {
+            let values = self.elements(p, span)?;
+            let mut next = Vec::with_capacity(combos.len() * values.len());
+            for c in &combos {
+                for x in &values {
+                    let mut c2 = c.clone();
+                    c2.push(x.clone());
+                    next.push(c2);
+                }
+            }
+            if next.len() > MAX_ENUMERATION {
+                return Err(Diagnostic::error(
+                    "too-large",
+                    "this product type is too large",
+                    span,
+                ));
+            }
+            combos = next;
+        }
+        Ok(Value::set(combos.into_iter().map(|c| Value::Dot(c.into()))))
+    }
+
     /// The constructor/channel `h` with no fields given.
     pub(crate) fn head_value(&self, h: u32, span: Span) -> R<Value> {
         match self.heads.borrow().get(h as usize) {
@@ -521,6 +559,13 @@ impl Evaluator {
             let t = self.eval(fe, &mut f)?;
             match &t {
                 Value::Set(_) | Value::Infinite(_) => fields.extend(split_product(t)),
+                Value::Dot(parts)
+                    if parts
+                        .iter()
+                        .all(|p| matches!(p, Value::Set(_) | Value::Infinite(_))) =>
+                {
+                    fields.extend(parts.iter().cloned())
+                }
                 other => {
                     return Err(Diagnostic::error(
                         "type",

@@ -21,7 +21,7 @@ pub(crate) fn is_complete(v: &Value) -> bool {
 
 /// True when every field of `d` is given and complete.
 pub(crate) fn is_complete_data(d: &Data) -> bool {
-    d.fields.len() == d.head.arity() && d.fields.last().is_none_or(is_complete)
+    d.fields.len() == d.head.arity() && d.fields.last().map_or(true, is_complete)
 }
 
 /// True for a complete channel value.
@@ -280,6 +280,7 @@ impl Evaluator {
                     ),
                     span,
                 )
+                .with_label_text("this has infinitely many events")
                 .with_help("give the field a finite type"));
             }
         };
@@ -406,5 +407,28 @@ impl Evaluator {
             out.push((ea, eb));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_product;
+    use crate::eval::Value;
+
+    fn dot(a: i64, b: i64) -> Value {
+        Value::Dot(vec![Value::Int(a), Value::Int(b)].into())
+    }
+
+    #[test]
+    fn products_of_dotted_values_split_into_fields() {
+        let full = Value::set([dot(0, 0), dot(0, 1), dot(1, 0), dot(1, 1)]);
+        let parts = split_product(full);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].to_string(), "{0, 1}");
+        // Not a full product: kept as one field.
+        let partial = Value::set([dot(0, 0), dot(1, 1)]);
+        assert_eq!(split_product(partial).len(), 1);
+        // Plain sets stay as they are.
+        assert_eq!(split_product(Value::set([Value::Int(1)])).len(), 1);
     }
 }

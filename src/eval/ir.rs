@@ -288,6 +288,9 @@ impl LetBind {
 pub(crate) enum GlobalDef {
     /// A constant.
     Const { body: Ir, nlocals: u32 },
+    /// A nametype: a set, where a dotted product of sets (`{0..1}.Bool`) is
+    /// the set of dotted values.
+    Nametype { body: Ir, nlocals: u32 },
     /// A name bound by a top-level pattern binding: slot `slot` after matching.
     PatternPart { pat: u32, slot: u32 },
     /// A datatype: the set of its constructors' values.
@@ -323,6 +326,4 @@ pub(crate) struct HeadDef {
     pub fields: Vec<Ir>,
     /// Frame size for evaluating the field types.
     pub nlocals: u32,
-    /// The declaration.
-    pub span: Span,
 }

@@ -11,6 +11,7 @@
 //! default thread has. Run evaluation — including `force` — inside
 //! [`with_big_stack`].
 
+mod api;
 mod builtins;
 mod evaluator;
 mod events;
@@ -21,6 +22,9 @@ mod process;
 mod resolve;
 pub mod value;
 
+pub use api::{
+    eval_source, summarize, AssertionSummary, ExprOutcome, ProcessSummary, ScriptSummary,
+};
 pub use evaluator::{Evaluator, MAX_DEPTH};
 pub use proc::{EventSet, Proc, ProcRef, Thunk};
 pub use value::{Data, Function, Head, HeadKind, InfiniteSet, Value};

@@ -16,6 +16,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// `P1 [] P2 …` (or `|~|`), flattening nested choices of the same kind.
+/// `STOP` branches of an external choice are dropped (`P [] STOP = P` in
+/// every model), so guarded alternatives leave no trace in the term.
 fn choice(ps: Vec<ProcRef>, external: bool) -> ProcRef {
     let mut out = Vec::with_capacity(ps.len());
     for p in ps {
@@ -23,6 +25,7 @@ fn choice(ps: Vec<ProcRef>, external: bool) -> ProcRef {
             (Proc::ExternalChoice(qs), true) | (Proc::InternalChoice(qs), false) => {
                 out.extend(qs.iter().cloned())
             }
+            (Proc::Stop, true) => {}
             _ => out.push(p),
         }
     }

@@ -176,14 +176,20 @@ fn describe_shape(shape: &[usize]) -> String {
 }
 
 fn duplicate(name: &str, first: Span, again: Span, kinds: Option<(&str, &str)>) -> Diagnostic {
-    let message = match kinds {
-        Some((a, b)) if a != b => format!("`{name}` is defined twice: as a {a} and as a {b}"),
-        _ => format!("`{name}` is defined twice"),
+    let (message, help) = match kinds {
+        Some((a, b)) if a != b => (
+            format!("`{name}` is defined twice: as a {a} and as a {b}"),
+            "one name can have only one definition; rename one of them",
+        ),
+        _ => (
+            format!("`{name}` is defined twice"),
+            "the clauses of one function must stand next to each other; otherwise rename one",
+        ),
     };
     Diagnostic::error("duplicate-definition", message, again)
         .with_label_text("defined again here")
         .with_label(first, "first defined here")
-        .with_help("rename one of them; clauses of one function must stand next to each other")
+        .with_help(help)
 }
 
 /// Resolves a whole script. Returns the program and every error found.
@@ -244,25 +250,23 @@ pub(crate) fn resolve_module(
     let mut asserts: Vec<&ast::Assertion> = Vec::new();
     let mut prints: Vec<&Expr> = Vec::new();
     let mut prev_clause: Option<&str> = None;
-    let add_head =
-        |prog: &mut Program, name: &Ident, kind: HeadKind, datatype: Option<String>, span: Span| {
-            let id = prog.heads.len() as u32;
-            prog.heads.push(HeadDef {
-                name: name.name.clone(),
-                kind,
-                datatype,
-                fields: Vec::new(),
-                nlocals: 0,
-                span,
-            });
-            id
-        };
+    let add_head = |prog: &mut Program, name: &Ident, kind: HeadKind, datatype: Option<String>| {
+        let id = prog.heads.len() as u32;
+        prog.heads.push(HeadDef {
+            name: name.name.clone(),
+            kind,
+            datatype,
+            fields: Vec::new(),
+            nlocals: 0,
+        });
+        id
+    };
     for d in &module.decls {
         let mut this_clause = None;
         match &d.kind {
             DeclKind::Channel { names, fields } => {
                 for n in names {
-                    let id = add_head(&mut prog, n, HeadKind::Channel, None, d.span);
+                    let id = add_head(&mut prog, n, HeadKind::Channel, None);
                     head_info.push(HeadInfo {
                         name: n.name.clone(),
                         kind: HeadKind::Channel,
@@ -276,13 +280,8 @@ pub(crate) fn resolve_module(
             DeclKind::Datatype { name, ctors } => {
                 let mut ids = Vec::new();
                 for c in ctors {
-                    let id = add_head(
-                        &mut prog,
-                        &c.name,
-                        HeadKind::Constructor,
-                        Some(name.name.clone()),
-                        c.span,
-                    );
+                    let datatype = Some(name.name.clone());
+                    let id = add_head(&mut prog, &c.name, HeadKind::Constructor, datatype);
                     head_info.push(HeadInfo {
                         name: c.name.name.clone(),
                         kind: HeadKind::Constructor,
@@ -448,11 +447,17 @@ pub(crate) fn resolve_module(
     }
     for (name, work, span) in global_work {
         let def = match work {
-            Work::Const(body) | Work::Nametype(body) => {
+            Work::Const(body) => {
                 r.units.push(0);
                 let body = r.expr(body);
                 let nlocals = r.units.pop().unwrap_or(0);
                 GlobalDef::Const { body, nlocals }
+            }
+            Work::Nametype(body) => {
+                r.units.push(0);
+                let body = r.expr(body);
+                let nlocals = r.units.pop().unwrap_or(0);
+                GlobalDef::Nametype { body, nlocals }
             }
             Work::PatternPart(pb, n) => {
                 let slot = patbind_slots
@@ -904,7 +909,8 @@ impl<'a> Resolver<'a> {
     }
 
     fn suggest(&self, name: &str) -> Option<String> {
-        let limit = (name.chars().count() / 3).max(1);
+        let len = name.chars().count();
+        let limit = if len <= 2 { 0 } else { (len / 3).max(1) };
         let mut best: Option<(usize, String)> = None;
         let locals = self.scopes.iter().flat_map(|s| s.keys());
         let tops = self.names.keys();
@@ -916,11 +922,12 @@ impl<'a> Resolver<'a> {
             if cand == name {
                 continue;
             }
-            let d = distance(name, cand);
-            if d <= limit
+            // A case-only difference (`Stop` → `STOP`) is always worth suggesting.
+            let d = distance(&name.to_lowercase(), &cand.to_lowercase());
+            if (d == 0 || d <= limit)
                 && best
                     .as_ref()
-                    .is_none_or(|(bd, bn)| (d, cand) < (*bd, bn.as_str()))
+                    .map_or(true, |(bd, bn)| (d, cand) < (*bd, bn.as_str()))
             {
                 best = Some((d, cand.to_string()));
             }
@@ -1076,7 +1083,12 @@ impl<'a> Resolver<'a> {
                                 args.len()
                             ),
                             *span,
-                        );
+                        )
+                        .with_label_text(format!(
+                            "{} {} given",
+                            args.len(),
+                            plural(args.len())
+                        ));
                         if let Some(def) = def {
                             if def.file == span.file {
                                 d = d.with_label(def, "defined here");
@@ -1178,11 +1190,16 @@ impl<'a> Resolver<'a> {
                     _ => "constructor",
                 };
                 let fields = if n == 1 { "field" } else { "fields" };
-                self.errors.push(Diagnostic::error(
-                    "arity",
-                    format!("too many fields in this pattern: {what} `{name}` has {n} {fields}"),
-                    q.span,
-                ));
+                self.errors.push(
+                    Diagnostic::error(
+                        "arity",
+                        format!(
+                            "too many fields in this pattern: {what} `{name}` has {n} {fields}"
+                        ),
+                        q.span,
+                    )
+                    .with_label_text("this field is one too many"),
+                );
                 return;
             }
             need -= 1;
@@ -1779,4 +1796,24 @@ fn tarjan(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
         }
     }
     s.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{distance, tarjan};
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(distance("lenght", "length"), 2);
+        assert_eq!(distance("stop", "stop"), 0);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance("PHIL", "PHILS"), 1);
+    }
+
+    #[test]
+    fn components_come_after_their_dependencies() {
+        // 0 uses 1; 1 and 2 use each other; 3 uses itself; 4 is alone.
+        let deps = vec![vec![1], vec![2], vec![1], vec![3], vec![]];
+        assert_eq!(tarjan(&deps), vec![vec![1, 2], vec![0], vec![3], vec![4]]);
+    }
 }
