@@ -43,7 +43,10 @@ impl Checker<'_> {
         (0..net.leaf_count())
             .filter_map(|i| {
                 let leaf = net.leaf(i)?;
-                let process = shorten(leaf.describe_state(leaf.initial, self.ev), NAME_WIDTH);
+                let process = net
+                    .leaf_term(i)
+                    .and_then(|t| self.ev.process_name(t))
+                    .unwrap_or_else(|| shorten(leaf.describe_state(leaf.initial, self.ev), NAME_WIDTH));
                 if final_state {
                     return Some(LeafState {
                         process,
@@ -110,6 +113,15 @@ impl Checker<'_> {
     }
 }
 
+/// "these 3 events", "this event", "no event".
+fn events(n: usize) -> String {
+    match n {
+        0 => "no event".into(),
+        1 => "this event".into(),
+        n => format!("these {n} events"),
+    }
+}
+
 /// A counterexample ending in state `id` (a deadlock).
 pub(crate) fn path_counterexample(
     c: &Checker<'_>,
@@ -126,8 +138,8 @@ pub(crate) fn path_counterexample(
     Ok(Counterexample {
         kind: kind.into(),
         explanation: format!(
-            "after these {} events no process can move: each waits for an event its partners do not offer",
-            trace.len()
+            "after {} no process can move: each waits for an event its partners do not offer",
+            events(trace.len())
         ),
         trace,
         steps: all,
@@ -150,8 +162,8 @@ pub(crate) fn divergence_counterexample(
     Ok(Counterexample {
         kind: "divergence".into(),
         explanation: format!(
-            "after these {} events the process can perform internal (τ) actions forever",
-            trace.len()
+            "after {} the process can perform internal (τ) actions forever",
+            events(trace.len())
         ),
         trace,
         steps: all,

@@ -91,6 +91,10 @@ pub struct Evaluator {
     pub(crate) sources: SourceMap,
     assertions: Vec<ast::Assertion>,
     prints: Vec<ast::Expr>,
+    /// Names of process values made by named functions or constants
+    /// (`PHIL(0)`, `BUTLER(0)`, `SYSTEM`), keyed by the term's address; the
+    /// term is kept so the address cannot be reused.
+    origins: RefCell<rustc_hash::FxHashMap<usize, (ProcRef, String)>>,
 }
 
 impl std::fmt::Debug for Evaluator {
@@ -135,6 +139,7 @@ impl Evaluator {
             sources: sources.clone(),
             assertions,
             prints,
+            origins: RefCell::default(),
         })
     }
 
@@ -370,6 +375,9 @@ impl Evaluator {
         }
         self.set_global(g, GlobalState::InProgress);
         let r = self.compute_global(entry, span);
+        if let Ok(Value::Proc(p)) = &r {
+            self.name_process(p, || entry.name.to_string());
+        }
         self.set_global(
             g,
             match &r {
@@ -1183,7 +1191,32 @@ impl Evaluator {
                 applied,
             })));
         }
-        self.call(id, func.captured.as_slice().into(), &applied, span)
+        let r = self.call(id, func.captured.as_slice().into(), &applied, span);
+        if let Ok(Value::Proc(p)) = &r {
+            self.name_process(p, || {
+                let args: Vec<String> = applied.iter().map(|v| v.to_string()).collect();
+                format!("{}({})", def.name, args.join(", "))
+            });
+        }
+        r
+    }
+
+    /// Records the first name a process term was made under.
+    fn name_process(&self, p: &ProcRef, name: impl FnOnce() -> String) {
+        let key = Arc::as_ptr(p) as usize;
+        self.origins
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| (p.clone(), name()));
+    }
+
+    /// The name and arguments of the function or constant that made this
+    /// exact term (`PHIL(0)`), if one did.
+    pub fn process_name(&self, p: &ProcRef) -> Option<String> {
+        self.origins
+            .borrow()
+            .get(&(Arc::as_ptr(p) as usize))
+            .map(|(_, n)| n.clone())
     }
 
     /// Runs the first clause of function `id` whose patterns match `args`.

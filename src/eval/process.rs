@@ -364,6 +364,16 @@ impl Evaluator {
                 let Some((last_alpha, last)) = parts.pop() else {
                     return Ok(Arc::new(Proc::Skip));
                 };
+                if parts.is_empty() {
+                    // One component is still restricted to its alphabet; Ω
+                    // (already terminated) on the other side adds no state.
+                    return Ok(Arc::new(Proc::AlphaParallel(
+                        last,
+                        last_alpha,
+                        Arc::new(BTreeSet::new()),
+                        Arc::new(Proc::Omega),
+                    )));
+                }
                 // P1 [A1 || A2 ∪ … ∪ An] (P2 [A2 || …] (… Pn)).
                 let mut acc = last;
                 let mut acc_alpha: BTreeSet<Value> = last_alpha.iter().cloned().collect();
