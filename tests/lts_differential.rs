@@ -63,7 +63,11 @@ impl Gen {
     }
 
     fn code(&mut self, free: bool) -> u32 {
-        let r = if free { self.free.clone() } else { self.nested.clone() };
+        let r = if free {
+            self.free.clone()
+        } else {
+            self.nested.clone()
+        };
         r.start + self.rng.below((r.end - r.start) as usize) as u32
     }
 
@@ -121,8 +125,14 @@ impl Gen {
                 ext((0..n).map(|_| self.term(d, inner)).collect())
             }
             2 => int(vec![self.term(d, ctx), self.term(d, ctx)]),
-            3 => p(Proc::Sequential(self.term(d, Nested), thunk(self.code(ctx == Tail)))),
-            4 => p(Proc::SlidingChoice(self.term(d, inner), thunk(self.code(ctx == Tail)))),
+            3 => p(Proc::Sequential(
+                self.term(d, Nested),
+                thunk(self.code(ctx == Tail)),
+            )),
+            4 => p(Proc::SlidingChoice(
+                self.term(d, inner),
+                thunk(self.code(ctx == Tail)),
+            )),
             5 => p(Proc::Interrupt(self.term(d, Nested), self.term(d, Nested))),
             6 | 7 => {
                 let a = set(self.events());
@@ -156,10 +166,21 @@ impl Gen {
 /// in ten lets every thunk go anywhere (such cases are often infinite-state
 /// and skipped, but exercise arbitrary recursion where finite).
 fn case(seed: u64) -> (ProcRef, Table) {
-    let (a, b, c, d) = (chan(0, "a", &[]), chan(1, "b", &[]), chan(2, "c", &[]), chan(3, "d", &[2]));
+    let (a, b, c, d) = (
+        chan(0, "a", &[]),
+        chan(1, "b", &[]),
+        chan(2, "c", &[]),
+        chan(3, "d", &[2]),
+    );
     let mut g = Gen {
         rng: Rng(seed),
-        alphabet: vec![ev(&a, &[]), ev(&b, &[]), ev(&c, &[]), ev(&d, &[0]), ev(&d, &[1])],
+        alphabet: vec![
+            ev(&a, &[]),
+            ev(&b, &[]),
+            ev(&c, &[]),
+            ev(&d, &[0]),
+            ev(&d, &[1]),
+        ],
         free: 0..CODES,
         nested: 0..CODES,
     };
@@ -172,7 +193,11 @@ fn case(seed: u64) -> (ProcRef, Table) {
             _ => {
                 if !wild {
                     let later = (i + 1).max(RECURSIVE)..CODES;
-                    g.free = if i < RECURSIVE { 0..CODES } else { later.clone() };
+                    g.free = if i < RECURSIVE {
+                        0..CODES
+                    } else {
+                        later.clone()
+                    };
                     g.nested = later;
                 }
                 g.term(2, Ctx::Tail)
@@ -182,7 +207,11 @@ fn case(seed: u64) -> (ProcRef, Table) {
     }
     g.free = 0..CODES;
     g.nested = 0..CODES;
-    let top = if g.rng.chance(70) { g.network(2) } else { g.term(3, Ctx::Tail) };
+    let top = if g.rng.chance(70) {
+        g.network(2)
+    } else {
+        g.term(3, Ctx::Tail)
+    };
     (top, t)
 }
 
@@ -203,7 +232,9 @@ struct Coverage {
 
 fn compare(seed: u64, cov: &mut Coverage) {
     let (term, t) = case(seed);
-    let options = CompileOptions::default().max_leaf_states(MAX_STATES).max_term_depth(MAX_DEPTH);
+    let options = CompileOptions::default()
+        .max_leaf_states(MAX_STATES)
+        .max_term_depth(MAX_DEPTH);
     let (Ok(r), Ok(net)) = (
         lts::reference::explore_bounded(&term, &t, MAX_STATES, MAX_DEPTH),
         lts::compile(term.clone(), &t, &options),
@@ -211,19 +242,51 @@ fn compare(seed: u64, cov: &mut Coverage) {
         cov.too_big += 1;
         return;
     };
-    let n = ExplicitLts::from_system(&net, net.events(), 4 * MAX_STATES).expect("network no bigger than its term");
+    let n = ExplicitLts::from_system(&net, net.events(), 4 * MAX_STATES)
+        .expect("network no bigger than its term");
     let r = r.lts;
     let what = || {
-        let defs: Vec<String> = t.procs.iter().enumerate().map(|(i, p)| format!("T{i} = {p}")).collect();
+        let defs: Vec<String> = t
+            .procs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("T{i} = {p}"))
+            .collect();
         format!("seed {seed}: {term}\n  {}", defs.join("\n  "))
     };
-    assert_eq!(n.traces(DEPTH), r.traces(DEPTH), "traces differ for {}", what());
-    assert_eq!(n.stable_initials(DEPTH), r.stable_initials(DEPTH), "stable initials differ for {}", what());
-    assert_eq!(n.deadlocks().is_empty(), r.deadlocks().is_empty(), "deadlock differs for {}", what());
-    assert_eq!(n.has_divergence(), r.has_divergence(), "divergence differs for {}", what());
-    let leaf_ticks = (0..net.leaf_count()).any(|i| net.leaf(i).is_some_and(|l| l.alphabet.contains(&TICK)));
+    assert_eq!(
+        n.traces(DEPTH),
+        r.traces(DEPTH),
+        "traces differ for {}",
+        what()
+    );
+    assert_eq!(
+        n.stable_initials(DEPTH),
+        r.stable_initials(DEPTH),
+        "stable initials differ for {}",
+        what()
+    );
+    assert_eq!(
+        n.deadlocks().is_empty(),
+        r.deadlocks().is_empty(),
+        "deadlock differs for {}",
+        what()
+    );
+    assert_eq!(
+        n.has_divergence(),
+        r.has_divergence(),
+        "divergence differs for {}",
+        what()
+    );
+    let leaf_ticks =
+        (0..net.leaf_count()).any(|i| net.leaf(i).is_some_and(|l| l.alphabet.contains(&TICK)));
     if !leaf_ticks || net.leaf_count() == 1 {
-        assert_eq!(n.num_states(), r.num_states(), "state counts differ for {}", what());
+        assert_eq!(
+            n.num_states(),
+            r.num_states(),
+            "state counts differ for {}",
+            what()
+        );
     }
     cov.compared += 1;
     cov.networks += (net.leaf_count() > 1) as usize;
@@ -241,11 +304,31 @@ fn network_agrees_with_reference_semantics() {
     }
     // The generator must mostly produce finite processes, and cover what matters.
     let n = CASES as usize;
-    assert!(cov.compared >= n * 9 / 10, "only {} of {n} cases compared", cov.compared);
-    assert!(cov.networks >= n / 3, "only {} networks of several leaves", cov.networks);
-    assert!(cov.terminating_networks >= n / 10, "only {} terminating networks", cov.terminating_networks);
-    assert!(cov.divergent >= n / 10, "only {} divergent cases", cov.divergent);
-    assert!(cov.deadlocking >= n / 10, "only {} deadlocking cases", cov.deadlocking);
+    assert!(
+        cov.compared >= n * 9 / 10,
+        "only {} of {n} cases compared",
+        cov.compared
+    );
+    assert!(
+        cov.networks >= n / 3,
+        "only {} networks of several leaves",
+        cov.networks
+    );
+    assert!(
+        cov.terminating_networks >= n / 10,
+        "only {} terminating networks",
+        cov.terminating_networks
+    );
+    assert!(
+        cov.divergent >= n / 10,
+        "only {} divergent cases",
+        cov.divergent
+    );
+    assert!(
+        cov.deadlocking >= n / 10,
+        "only {} deadlocking cases",
+        cov.deadlocking
+    );
     if std::env::var("LTS_DIFF_DEBUG").is_ok() {
         eprintln!(
             "compared {} (too big {}), networks {}, terminating networks {}, divergent {}, deadlocking {}, states {}",

@@ -68,8 +68,16 @@ impl Chans {
     fn fork(&self, t: &mut Table, i: i64) -> ProcRef {
         let l = self.left(i);
         let code = t.reserve(&format!("FORK({i})"));
-        let own = t.chain("FORK", &[ev(&self.picks, &[i, i]), ev(&self.putsdown, &[i, i])], code);
-        let other = t.chain("FORK", &[ev(&self.picks, &[l, i]), ev(&self.putsdown, &[l, i])], code);
+        let own = t.chain(
+            "FORK",
+            &[ev(&self.picks, &[i, i]), ev(&self.putsdown, &[i, i])],
+            code,
+        );
+        let other = t.chain(
+            "FORK",
+            &[ev(&self.picks, &[l, i]), ev(&self.putsdown, &[l, i])],
+            code,
+        );
         t.set(code, ext(vec![t.get(own), t.get(other)]));
         t.get(code)
     }
@@ -94,8 +102,12 @@ fn interleave(parts: Vec<ProcRef>) -> ProcRef {
 fn alphabetised(n: i64) -> (ProcRef, Table) {
     let c = Chans::new(n);
     let mut t = Table::default();
-    let phils: Vec<_> = (0..n).map(|i| (c.phil(&mut t, i), c.phil_events(i))).collect();
-    let forks: Vec<_> = (0..n).map(|i| (c.fork(&mut t, i), c.fork_events(i))).collect();
+    let phils: Vec<_> = (0..n)
+        .map(|i| (c.phil(&mut t, i), c.phil_events(i)))
+        .collect();
+    let forks: Vec<_> = (0..n)
+        .map(|i| (c.fork(&mut t, i), c.fork_events(i)))
+        .collect();
     let (ps, pa) = replicated_alpha(phils);
     let (fs, fa) = replicated_alpha(forks);
     (apar(ps, set(pa), set(fa), fs), t)
@@ -111,12 +123,16 @@ fn butler(n: i64) -> (ProcRef, Table) {
     let codes: Vec<u32> = (0..n).map(|m| t.reserve(&format!("BUTLER({m})"))).collect();
     for m in 0..n {
         let sit = if m < n - 1 {
-            ext((0..n).map(|i| prefix(&ev(&c.sits, &[i]), codes[m as usize + 1])).collect())
+            ext((0..n)
+                .map(|i| prefix(&ev(&c.sits, &[i]), codes[m as usize + 1]))
+                .collect())
         } else {
             stop()
         };
         let up = if m > 0 {
-            ext((0..n).map(|i| prefix(&ev(&c.getsup, &[i]), codes[m as usize - 1])).collect())
+            ext((0..n)
+                .map(|i| prefix(&ev(&c.getsup, &[i]), codes[m as usize - 1]))
+                .collect())
         } else {
             stop()
         };
@@ -125,8 +141,13 @@ fn butler(n: i64) -> (ProcRef, Table) {
     let forks_sync: EventSet = set(all_events(&c.picks, &[n, n])
         .into_iter()
         .chain(all_events(&c.putsdown, &[n, n])));
-    let butler_sync = set(all_events(&c.sits, &[n]).into_iter().chain(all_events(&c.getsup, &[n])));
-    (par(par(phils, forks_sync, forks), butler_sync, t.get(codes[0])), t)
+    let butler_sync = set(all_events(&c.sits, &[n])
+        .into_iter()
+        .chain(all_events(&c.getsup, &[n])));
+    (
+        par(par(phils, forks_sync, forks), butler_sync, t.get(codes[0])),
+        t,
+    )
 }
 
 /// A plain BFS over the transition system: (states, transitions, deadlocks).

@@ -27,7 +27,12 @@ struct Events {
 }
 
 fn events() -> Events {
-    let (a, b, c, d) = (chan(0, "a", &[]), chan(1, "b", &[]), chan(2, "c", &[]), chan(3, "d", &[2]));
+    let (a, b, c, d) = (
+        chan(0, "a", &[]),
+        chan(1, "b", &[]),
+        chan(2, "c", &[]),
+        chan(3, "d", &[2]),
+    );
     Events {
         a: ev(&a, &[]),
         b: ev(&b, &[]),
@@ -46,7 +51,9 @@ fn base() -> Table {
 }
 
 fn reference(term: &ProcRef, f: &dyn Forcer) -> ExplicitLts {
-    lts::explore_reference(term, f, 10_000).expect("reference").lts
+    lts::explore_reference(term, f, 10_000)
+        .expect("reference")
+        .lts
 }
 
 fn network(term: &ProcRef, f: &dyn Forcer) -> ExplicitLts {
@@ -67,7 +74,10 @@ fn basic_processes() {
     assert!(show(&p(Proc::Omega), &t).is_empty());
     assert_eq!(show(&p(Proc::Div), &t), ["τ -> DIV"]);
     let ab = set([e.a.clone(), e.b.clone()]);
-    assert_eq!(show(&p(Proc::Run(ab.clone())), &t), ["a -> RUN({a, b})", "b -> RUN({a, b})"]);
+    assert_eq!(
+        show(&p(Proc::Run(ab.clone())), &t),
+        ["a -> RUN({a, b})", "b -> RUN({a, b})"]
+    );
     assert_eq!(
         show(&p(Proc::Chaos(ab)), &t),
         ["τ -> STOP", "a -> CHAOS({a, b})", "b -> CHAOS({a, b})"]
@@ -83,7 +93,11 @@ fn external_choice() {
     let term = ext(vec![int(vec![stop(), skip()]), prefix(&e.a, 0)]);
     assert_eq!(
         show(&term, &t),
-        ["τ -> (STOP [] a -> STOP)", "τ -> (SKIP [] a -> STOP)", "a -> STOP"]
+        [
+            "τ -> (STOP [] a -> STOP)",
+            "τ -> (SKIP [] a -> STOP)",
+            "a -> STOP"
+        ]
     );
     // SKIP [] b -> STOP: ✓ resolves it too; duplicates collapse.
     let term = ext(vec![skip(), prefix(&e.b, 0), prefix(&e.b, 0)]);
@@ -104,7 +118,10 @@ fn sequential_composition() {
     let mut t = base();
     let q = t.add("Q", prefix(&e.b, 0));
     // (SKIP [] a -> STOP) ; Q: ✓ becomes τ into Q, other steps stay under `;`.
-    let term = p(Proc::Sequential(ext(vec![skip(), prefix(&e.a, 0)]), thunk(q)));
+    let term = p(Proc::Sequential(
+        ext(vec![skip(), prefix(&e.a, 0)]),
+        thunk(q),
+    ));
     assert_eq!(show(&term, &t), ["τ -> b -> STOP", "a -> (STOP ; Q)"]);
     let term = p(Proc::Sequential(int(vec![stop(), skip()]), thunk(q)));
     assert_eq!(show(&term, &t), ["τ -> (STOP ; Q)", "τ -> (SKIP ; Q)"]);
@@ -116,12 +133,22 @@ fn sliding_choice() {
     let mut t = base();
     let q = t.add("Q", prefix(&e.b, 0));
     // (a -> STOP |~| SKIP) [> Q: P's τ stays, Q may be taken at any time by τ.
-    let term = p(Proc::SlidingChoice(int(vec![prefix(&e.a, 0), skip()]), thunk(q)));
+    let term = p(Proc::SlidingChoice(
+        int(vec![prefix(&e.a, 0), skip()]),
+        thunk(q),
+    ));
     assert_eq!(
         show(&term, &t),
-        ["τ -> b -> STOP", "τ -> (SKIP [> Q)", "τ -> (a -> STOP [> Q)"]
+        [
+            "τ -> b -> STOP",
+            "τ -> (SKIP [> Q)",
+            "τ -> (a -> STOP [> Q)"
+        ]
     );
-    let term = p(Proc::SlidingChoice(ext(vec![skip(), prefix(&e.a, 0)]), thunk(q)));
+    let term = p(Proc::SlidingChoice(
+        ext(vec![skip(), prefix(&e.a, 0)]),
+        thunk(q),
+    ));
     assert_eq!(show(&term, &t), ["τ -> b -> STOP", "✓ -> Ω", "a -> STOP"]);
 }
 
@@ -158,22 +185,46 @@ fn interrupt_can_always_interrupt_until_termination() {
         let ts = &lts.transitions;
         // a, b steps under the interrupt, c from each of those three states, then ✓.
         assert_eq!(lts.num_states(), 5);
-        let after_c: Vec<u32> = ts.iter().flatten().filter(|(ev, _)| *ev == c).map(|&(_, s)| s).collect();
+        let after_c: Vec<u32> = ts
+            .iter()
+            .flatten()
+            .filter(|(ev, _)| *ev == c)
+            .map(|&(_, s)| s)
+            .collect();
         for s in 0..lts.num_states() as u32 {
             if !after_c.contains(&s) && !lts.terminated[s as usize] {
-                assert!(ts[s as usize].iter().any(|&(ev, _)| ev == c), "state {s} cannot do c");
+                assert!(
+                    ts[s as usize].iter().any(|&(ev, _)| ev == c),
+                    "state {s} cannot do c"
+                );
             }
         }
-        assert!(lts.traces(4).contains(&[trace(&[&e.a, &e.b, &e.c]), vec![Label::Tick]].concat()));
+        assert!(lts
+            .traces(4)
+            .contains(&[trace(&[&e.a, &e.b, &e.c]), vec![Label::Tick]].concat()));
         assert!(lts.deadlocks().is_empty());
     }
     assert_eq!(
         reference(&term, &t)
             .traces(5)
             .iter()
-            .map(|tr| tr.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(","))
+            .map(|tr| tr
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(","))
             .collect::<Vec<_>>(),
-        ["", "a", "a,b", "a,b,c", "a,b,c,✓", "a,c", "a,c,✓", "c", "c,✓"]
+        [
+            "",
+            "a",
+            "a,b",
+            "a,b,c",
+            "a,b,c,✓",
+            "a,c",
+            "a,c,✓",
+            "c",
+            "c,✓"
+        ]
     );
 }
 
@@ -182,10 +233,17 @@ fn generalised_parallel() {
     let e = events();
     let mut t = base();
     let sa = t.add("SKIP", skip());
-    let both = par(ext(vec![prefix(&e.a, 0), prefix(&e.b, 0)]), set([e.a.clone()]), prefix(&e.a, sa));
+    let both = par(
+        ext(vec![prefix(&e.a, 0), prefix(&e.b, 0)]),
+        set([e.a.clone()]),
+        prefix(&e.a, sa),
+    );
     assert_eq!(
         show(&both, &t),
-        ["a -> (STOP [| {a} |] SKIP)", "b -> (STOP [| {a} |] a -> SKIP)"]
+        [
+            "a -> (STOP [| {a} |] SKIP)",
+            "b -> (STOP [| {a} |] a -> SKIP)"
+        ]
     );
     // A side's ✓ becomes τ to Ω; both Ω: ✓.
     assert_eq!(show(&inter(skip(), stop()), &t), ["τ -> (Ω ||| STOP)"]);
@@ -227,12 +285,19 @@ fn alphabetised_parallel() {
     // P may do only A = {a, b}, Q only B = {b, c}: b synchronises, c and d.0 of P are blocked.
     let l = ext(vec![prefix(&e.a, 0), prefix(&e.b, 0), prefix(&e.c, 0)]);
     let r = ext(vec![prefix(&e.b, 0), prefix(&e.c, 0), prefix(&e.d0, 0)]);
-    let term = apar(l, set([e.a.clone(), e.b.clone()]), set([e.b.clone(), e.c.clone()]), r);
+    let term = apar(
+        l,
+        set([e.a.clone(), e.b.clone()]),
+        set([e.b.clone(), e.c.clone()]),
+        r,
+    );
     let lines = show(&term, &t);
     assert_eq!(lines.len(), 3);
     assert!(lines[0].starts_with("a -> (STOP [{a, b} || {b, c}] ("));
     assert_eq!(lines[1], "b -> (STOP [{a, b} || {b, c}] STOP)");
-    assert!(lines[2].starts_with("c -> ((a -> STOP [] b -> STOP [] c -> STOP) [{a, b} || {b, c}] STOP"));
+    assert!(
+        lines[2].starts_with("c -> ((a -> STOP [] b -> STOP [] c -> STOP) [{a, b} || {b, c}] STOP")
+    );
 }
 
 #[test]
@@ -258,7 +323,10 @@ fn hiding() {
 fn renaming_is_a_relation() {
     let e = events();
     let t = base();
-    let term = rename(prefix(&e.a, 1), &[(e.a.clone(), e.b.clone()), (e.a.clone(), e.c.clone())]);
+    let term = rename(
+        prefix(&e.a, 1),
+        &[(e.a.clone(), e.b.clone()), (e.a.clone(), e.c.clone())],
+    );
     assert_eq!(
         show(&term, &t),
         ["b -> SKIP[[a <- b, a <- c]]", "c -> SKIP[[a <- b, a <- c]]"]
@@ -269,7 +337,10 @@ fn renaming_is_a_relation() {
             .into_iter()
             .map(|tr| tr.iter().map(|l| l.to_string()).collect())
             .collect();
-        assert_eq!(traces, [vec![], vec!["b"], vec!["b", "✓"], vec!["c"], vec!["c", "✓"]]);
+        assert_eq!(
+            traces,
+            [vec![], vec!["b"], vec!["b", "✓"], vec!["c"], vec!["c", "✓"]]
+        );
     }
     // Events outside the domain are unchanged.
     let term = rename(prefix(&e.d0, 0), &[(e.a.clone(), e.b.clone())]);
@@ -298,7 +369,12 @@ fn linked_parallel() {
 fn transitions_are_sorted_and_deterministic() {
     let e = events();
     let t = base();
-    let term = int(vec![prefix(&e.c, 0), prefix(&e.a, 0), skip(), prefix(&e.b, 0)]);
+    let term = int(vec![
+        prefix(&e.c, 0),
+        prefix(&e.a, 0),
+        skip(),
+        prefix(&e.b, 0),
+    ]);
     let first = show(&term, &t);
     let mut sorted = lts::transitions(&term, &t).expect("ok");
     sorted.sort();

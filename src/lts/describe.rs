@@ -42,7 +42,10 @@ fn set(s: &BTreeSet<Value>) -> String {
 }
 
 fn pairs(ps: &[(Value, Value)], arrow: &str) -> String {
-    ps.iter().map(|(a, b)| format!("{a} {arrow} {b}")).collect::<Vec<_>>().join(", ")
+    ps.iter()
+        .map(|(a, b)| format!("{a} {arrow} {b}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn write_term(out: &mut String, term: &Proc, forcer: &dyn Forcer) {
@@ -89,8 +92,12 @@ fn write_term(out: &mut String, term: &Proc, forcer: &dyn Forcer) {
         Proc::Interrupt(p, q) => binary(out, p, " /\\ ", q, forcer),
         Proc::Parallel(p, a, q) if a.is_empty() => binary(out, p, " ||| ", q, forcer),
         Proc::Parallel(p, a, q) => binary(out, p, &format!(" [| {} |] ", set(a)), q, forcer),
-        Proc::AlphaParallel(p, a, b, q) => binary(out, p, &format!(" [{} || {}] ", set(a), set(b)), q, forcer),
-        Proc::Linked(p, links, q) => binary(out, p, &format!(" [{}] ", pairs(links, "<->")), q, forcer),
+        Proc::AlphaParallel(p, a, b, q) => {
+            binary(out, p, &format!(" [{} || {}] ", set(a), set(b)), q, forcer)
+        }
+        Proc::Linked(p, links, q) => {
+            binary(out, p, &format!(" [{}] ", pairs(links, "<->")), q, forcer)
+        }
         Proc::Hide(p, a) => {
             out.push('(');
             write_term(out, p, forcer);

@@ -59,7 +59,9 @@ impl EventTable {
         match id {
             TAU => Label::Tau,
             TICK => Label::Tick,
-            _ => self.value(id).map_or(Label::Tau, |v| Label::Event(v.clone())),
+            _ => self
+                .value(id)
+                .map_or(Label::Tau, |v| Label::Event(v.clone())),
         }
     }
 
@@ -68,7 +70,9 @@ impl EventTable {
         match id {
             TAU => "τ".to_string(),
             TICK => "✓".to_string(),
-            _ => self.value(id).map_or_else(|| format!("<event {id}>"), |v| v.to_string()),
+            _ => self
+                .value(id)
+                .map_or_else(|| format!("<event {id}>"), |v| v.to_string()),
         }
     }
 
@@ -143,7 +147,9 @@ impl EventBits {
     /// The members in increasing order.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         self.words.iter().enumerate().flat_map(|(i, &w)| {
-            (0..64u32).filter(move |b| w & (1 << b) != 0).map(move |b| i as u32 * 64 + b)
+            (0..64u32)
+                .filter(move |b| w & (1 << b) != 0)
+                .map(move |b| i as u32 * 64 + b)
         })
     }
 }

@@ -95,15 +95,27 @@ impl LtsGraph {
     }
 
     fn write_body(&self, out: &mut String, prefix: &str, indent: &str) {
-        let _ = writeln!(out, "{indent}node [shape=box, style=rounded, fontname=\"monospace\"];");
+        let _ = writeln!(
+            out,
+            "{indent}node [shape=box, style=rounded, fontname=\"monospace\"];"
+        );
         let _ = writeln!(out, "{indent}{prefix}start [shape=point, label=\"\"];");
         let _ = writeln!(out, "{indent}{prefix}start -> {prefix}s{};", self.initial);
         for s in &self.states {
             let extra = if s.terminated { ", peripheries=2" } else { "" };
-            let _ = writeln!(out, "{indent}{prefix}s{} [label=\"{}\"{extra}];", s.id, escape(&s.label));
+            let _ = writeln!(
+                out,
+                "{indent}{prefix}s{} [label=\"{}\"{extra}];",
+                s.id,
+                escape(&s.label)
+            );
         }
         for t in &self.transitions {
-            let style = if t.event == "τ" { ", style=dashed" } else { "" };
+            let style = if t.event == "τ" {
+                ", style=dashed"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "{indent}{prefix}s{} -> {prefix}s{} [label=\"{}\"{style}];",
@@ -134,7 +146,12 @@ pub fn graphs_to_dot(name: &str, graphs: &[LtsGraph]) -> String {
 }
 
 /// The whole LTS of `term` by the reference semantics, at most `max_states` states.
-pub fn process_graph(name: &str, term: &ProcRef, forcer: &dyn Forcer, max_states: usize) -> Result<LtsGraph, Diagnostic> {
+pub fn process_graph(
+    name: &str,
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+    max_states: usize,
+) -> Result<LtsGraph, Diagnostic> {
     let r = reference::explore(term, forcer, max_states).map_err(|d| {
         d.with_help("show the compiled leaves instead (`hoare graph --leaves`), or raise the limit")
     })?;
@@ -144,7 +161,11 @@ pub fn process_graph(name: &str, term: &ProcRef, forcer: &dyn Forcer, max_states
 }
 
 /// The LTS of each leaf of the compiled network of `term`, in leaf order.
-pub fn leaf_graphs(term: &ProcRef, forcer: &dyn Forcer, options: &CompileOptions) -> Result<Vec<LtsGraph>, Diagnostic> {
+pub fn leaf_graphs(
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+    options: &CompileOptions,
+) -> Result<Vec<LtsGraph>, Diagnostic> {
     let net = compile(term.clone(), forcer, options)?;
     let mut out = Vec::new();
     for i in 0..net.leaf_count() {
@@ -154,7 +175,9 @@ pub fn leaf_graphs(term: &ProcRef, forcer: &dyn Forcer, options: &CompileOptions
         let n = leaf.num_states as usize;
         let lts = ExplicitLts {
             events: net.events().clone(),
-            transitions: (0..leaf.num_states).map(|s| leaf.transitions_of(s).to_vec()).collect(),
+            transitions: (0..leaf.num_states)
+                .map(|s| leaf.transitions_of(s).to_vec())
+                .collect(),
             terminated: (0..n as u32).map(|s| Some(s) == leaf.omega).collect(),
         };
         out.push(LtsGraph::from_explicit(

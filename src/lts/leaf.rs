@@ -64,7 +64,10 @@ impl LeafLts {
         let mut graph: DiGraph<(), u32, u32> = DiGraph::default();
         let mut index: FxHashMap<ProcRef, u32> = FxHashMap::default();
         let mut terms: Vec<ProcRef> = Vec::new();
-        let mut add = |t: ProcRef, graph: &mut DiGraph<(), u32, u32>, terms: &mut Vec<ProcRef>| -> Result<u32, Diagnostic> {
+        let mut add = |t: ProcRef,
+                       graph: &mut DiGraph<(), u32, u32>,
+                       terms: &mut Vec<ProcRef>|
+         -> Result<u32, Diagnostic> {
             if let Some(&s) = index.get(&t) {
                 return Ok(s);
             }
@@ -138,7 +141,10 @@ impl LeafLts {
             }
             group_offsets.push(groups.len() as u32);
         }
-        let omega = terms.iter().position(|t| matches!(**t, Proc::Omega)).map(|s| s as u32);
+        let omega = terms
+            .iter()
+            .position(|t| matches!(**t, Proc::Omega))
+            .map(|s| s as u32);
         LeafLts {
             num_states: n as u32,
             initial: 0,
@@ -172,7 +178,9 @@ impl LeafLts {
         if gs.len() <= 8 {
             gs.iter().find(|g| g.local == local)
         } else {
-            gs.binary_search_by_key(&local, |g| g.local).ok().map(|i| &gs[i])
+            gs.binary_search_by_key(&local, |g| g.local)
+                .ok()
+                .map(|i| &gs[i])
         }
     }
 
@@ -208,7 +216,12 @@ impl LeafLts {
     }
 }
 
-fn too_many_states(root: &ProcRef, last: &ProcRef, forcer: &dyn Forcer, limit: usize) -> Diagnostic {
+fn too_many_states(
+    root: &ProcRef,
+    last: &ProcRef,
+    forcer: &dyn Forcer,
+    limit: usize,
+) -> Diagnostic {
     lts_error(
         "leaf-state-limit",
         format!(

@@ -90,11 +90,19 @@ impl CompileOptions {
 
 /// Compiles a process term into a network of leaf LTSs and synchronisation
 /// rules (see [`network`] for what becomes a leaf and how ✓ is handled).
-pub fn compile(term: ProcRef, forcer: &dyn Forcer, options: &CompileOptions) -> Result<Network, Diagnostic> {
+pub fn compile(
+    term: ProcRef,
+    forcer: &dyn Forcer,
+    options: &CompileOptions,
+) -> Result<Network, Diagnostic> {
     network::compile(&term, forcer, options)
 }
 
 /// Explores a whole term with the reference semantics (at most `max_states` states).
-pub fn explore_reference(term: &ProcRef, forcer: &dyn Forcer, max_states: usize) -> Result<ReferenceLts, Diagnostic> {
+pub fn explore_reference(
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+    max_states: usize,
+) -> Result<ReferenceLts, Diagnostic> {
     reference::explore(term, forcer, max_states)
 }

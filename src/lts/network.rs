@@ -94,12 +94,20 @@ struct Draft {
 pub fn is_network_operator(p: &Proc) -> bool {
     matches!(
         p,
-        Proc::Parallel(..) | Proc::AlphaParallel(..) | Proc::Linked(..) | Proc::Hide(..) | Proc::Rename(..)
+        Proc::Parallel(..)
+            | Proc::AlphaParallel(..)
+            | Proc::Linked(..)
+            | Proc::Hide(..)
+            | Proc::Rename(..)
     )
 }
 
 /// Compiles `term` into a network of leaves and synchronisation rules.
-pub fn compile(term: &ProcRef, forcer: &dyn Forcer, options: &CompileOptions) -> Result<Network, Diagnostic> {
+pub fn compile(
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+    options: &CompileOptions,
+) -> Result<Network, Diagnostic> {
     enum Frame<'a> {
         Visit(&'a ProcRef),
         Combine(&'a ProcRef),
@@ -113,7 +121,9 @@ pub fn compile(term: &ProcRef, forcer: &dyn Forcer, options: &CompileOptions) ->
     while let Some(frame) = stack.pop() {
         match frame {
             Frame::Visit(t) => match &**t {
-                Proc::Parallel(p, _, q) | Proc::AlphaParallel(p, _, _, q) | Proc::Linked(p, _, q) => {
+                Proc::Parallel(p, _, q)
+                | Proc::AlphaParallel(p, _, _, q)
+                | Proc::Linked(p, _, q) => {
                     stack.push(Frame::Combine(t));
                     stack.push(Frame::Visit(q));
                     stack.push(Frame::Visit(p));
@@ -177,15 +187,30 @@ pub fn compile(term: &ProcRef, forcer: &dyn Forcer, options: &CompileOptions) ->
         _ => None,
     };
     let distinct = cache.len();
-    Ok(Network::index(events, leaves, leaf_terms, distinct, rules, omega, final_state))
+    Ok(Network::index(
+        events,
+        leaves,
+        leaf_terms,
+        distinct,
+        rules,
+        omega,
+        final_state,
+    ))
 }
 
 /// Combines the rule sets of the children of network operator `t` (popped from `results`).
-fn combine(t: &ProcRef, results: &mut Vec<Vec<Draft>>, events: &mut EventTable) -> Result<Vec<Draft>, Diagnostic> {
+fn combine(
+    t: &ProcRef,
+    results: &mut Vec<Vec<Draft>>,
+    events: &mut EventTable,
+) -> Result<Vec<Draft>, Diagnostic> {
     let mut pop = || {
-        results
-            .pop()
-            .ok_or_else(|| lts_error("internal", "network compilation lost a rule set".to_string()))
+        results.pop().ok_or_else(|| {
+            lts_error(
+                "internal",
+                "network compilation lost a rule set".to_string(),
+            )
+        })
     };
     let merge = |l: &Draft, r: &Draft, result: u32| Draft {
         result,
@@ -237,7 +262,12 @@ fn combine(t: &ProcRef, results: &mut Vec<Vec<Draft>>, events: &mut EventTable) 
             let right = pop()?;
             let left = pop()?;
             let sync = |e: u32| e != TAU && bits.contains(e);
-            let mut out: Vec<Draft> = left.iter().chain(right.iter()).filter(|r| !sync(r.result)).cloned().collect();
+            let mut out: Vec<Draft> = left
+                .iter()
+                .chain(right.iter())
+                .filter(|r| !sync(r.result))
+                .cloned()
+                .collect();
             let index = by_result(&right);
             for l in left.iter().filter(|l| sync(l.result)) {
                 for &j in index.get(&l.result).into_iter().flatten() {
@@ -253,7 +283,11 @@ fn combine(t: &ProcRef, results: &mut Vec<Vec<Draft>>, events: &mut EventTable) 
             let both = |e: u32| e != TAU && abits.contains(e) && bbits.contains(e);
             let left_alone = |e: u32| e == TAU || (abits.contains(e) && !bbits.contains(e));
             let right_alone = |e: u32| e == TAU || (bbits.contains(e) && !abits.contains(e));
-            let mut out: Vec<Draft> = left.iter().filter(|r| left_alone(r.result)).cloned().collect();
+            let mut out: Vec<Draft> = left
+                .iter()
+                .filter(|r| left_alone(r.result))
+                .cloned()
+                .collect();
             out.extend(right.iter().filter(|r| right_alone(r.result)).cloned());
             let index = by_result(&right);
             for l in left.iter().filter(|l| both(l.result)) {
@@ -283,7 +317,11 @@ fn combine(t: &ProcRef, results: &mut Vec<Vec<Draft>>, events: &mut EventTable) 
             let right = pop()?;
             let left = pop()?;
             let linked_left = |e: u32| e != TAU && partners.contains_key(&e);
-            let mut out: Vec<Draft> = left.iter().filter(|r| !linked_left(r.result)).cloned().collect();
+            let mut out: Vec<Draft> = left
+                .iter()
+                .filter(|r| !linked_left(r.result))
+                .cloned()
+                .collect();
             out.extend(
                 right
                     .iter()
@@ -317,12 +355,17 @@ impl Network {
         final_state: Option<u32>,
     ) -> Network {
         let local = |leaf: u32, e: u32| leaves[leaf as usize].local_index(e).unwrap_or(0);
-        let mut order: Vec<usize> = (0..drafts.len()).filter(|&i| !drafts[i].parts.is_empty()).collect();
+        let mut order: Vec<usize> = (0..drafts.len())
+            .filter(|&i| !drafts[i].parts.is_empty())
+            .collect();
         order.sort_by_key(|&i| {
             let (leaf, e) = drafts[i].parts[0];
             (leaf, local(leaf, e), i)
         });
-        let mut drivers: Vec<Vec<(u32, u32)>> = leaves.iter().map(|l| vec![(0, 0); l.alphabet.len()]).collect();
+        let mut drivers: Vec<Vec<(u32, u32)>> = leaves
+            .iter()
+            .map(|l| vec![(0, 0); l.alphabet.len()])
+            .collect();
         let mut hot = Vec::with_capacity(order.len());
         let mut others = Vec::new();
         for &i in &order {
@@ -415,7 +458,13 @@ impl Network {
 
     /// Fills `buf` (a copy of `state`) with each successor in turn.
     #[inline]
-    fn expand(&self, state: &[u32], buf: &mut [u32], slots: &mut [(u32, u32, u32)], f: &mut dyn FnMut(u32, &[u32])) {
+    fn expand(
+        &self,
+        state: &[u32],
+        buf: &mut [u32],
+        slots: &mut [(u32, u32, u32)],
+        f: &mut dyn FnMut(u32, &[u32]),
+    ) {
         buf.copy_from_slice(state);
         if self.is_final(state) {
             return;
@@ -438,7 +487,9 @@ impl Network {
                     }
                     let mut enabled = true;
                     for (k, p) in others.iter().enumerate() {
-                        match self.leaves[p.leaf as usize].find_group(state[p.leaf as usize], p.local) {
+                        match self.leaves[p.leaf as usize]
+                            .find_group(state[p.leaf as usize], p.local)
+                        {
                             Some(h) => slots[k] = (p.leaf, h.start, h.end),
                             None => {
                                 enabled = false;
@@ -467,7 +518,13 @@ impl Network {
     }
 
     /// Emits every combination of the participants' transitions in `slots`.
-    fn product(&self, slots: &[(u32, u32, u32)], buf: &mut [u32], result: u32, f: &mut dyn FnMut(u32, &[u32])) {
+    fn product(
+        &self,
+        slots: &[(u32, u32, u32)],
+        buf: &mut [u32],
+        result: u32,
+        f: &mut dyn FnMut(u32, &[u32]),
+    ) {
         let Some((&(leaf, start, end), rest)) = slots.split_first() else {
             f(result, buf);
             return;
@@ -518,7 +575,11 @@ impl TransitionSystem for Network {
     fn is_terminated(&self, state: &[u32]) -> bool {
         match self.final_state {
             Some(fin) => state.first() == Some(&fin),
-            None => self.leaves.len() == 1 && state.first() == self.omega.first() && self.omega[0] != u32::MAX,
+            None => {
+                self.leaves.len() == 1
+                    && state.first() == self.omega.first()
+                    && self.omega[0] != u32::MAX
+            }
         }
     }
 }

@@ -24,7 +24,11 @@ pub struct ReferenceLts {
 /// Explores `term` breadth-first under the rules of DESIGN.md §2, giving up
 /// with an error after `max_states` states (or on a state nesting operators
 /// deeper than [`DEFAULT_MAX_TERM_DEPTH`]).
-pub fn explore(term: &ProcRef, forcer: &dyn Forcer, max_states: usize) -> Result<ReferenceLts, Diagnostic> {
+pub fn explore(
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+    max_states: usize,
+) -> Result<ReferenceLts, Diagnostic> {
     explore_bounded(term, forcer, max_states, DEFAULT_MAX_TERM_DEPTH)
 }
 
@@ -51,7 +55,10 @@ pub fn explore_bounded(
                 Some(&t) => t,
                 None => {
                     if terms.len() >= max_states {
-                        return Err(limit_error(&format!("process `{}`", describe_term(term, forcer)), max_states));
+                        return Err(limit_error(
+                            &format!("process `{}`", describe_term(term, forcer)),
+                            max_states,
+                        ));
                     }
                     check_depth(&target, forcer, max_term_depth)?;
                     let t = terms.len() as u32;

@@ -48,7 +48,10 @@ pub fn stop() -> ProcRef {
 
 /// All transitions of `term`, sorted by label then target, without duplicates.
 /// Thunks are forced (through `forcer`) only where a rule takes that step.
-pub fn transitions(term: &ProcRef, forcer: &dyn Forcer) -> Result<Vec<(Label, ProcRef)>, Diagnostic> {
+pub fn transitions(
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+) -> Result<Vec<(Label, ProcRef)>, Diagnostic> {
     let mut out = Vec::new();
     step(term, forcer, &mut out)?;
     out.sort();
@@ -67,7 +70,11 @@ fn is_omega(p: &ProcRef) -> bool {
 }
 
 /// Appends the transitions of `term` (unsorted) to `out`.
-fn step(term: &ProcRef, forcer: &dyn Forcer, out: &mut Vec<(Label, ProcRef)>) -> Result<(), Diagnostic> {
+fn step(
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+    out: &mut Vec<(Label, ProcRef)>,
+) -> Result<(), Diagnostic> {
     use Label::{Event, Tau, Tick};
     match &**term {
         Proc::Stop | Proc::Omega => {}
@@ -131,12 +138,25 @@ fn step(term: &ProcRef, forcer: &dyn Forcer, out: &mut Vec<(Label, ProcRef)>) ->
         Proc::Parallel(p, a, q) => {
             let mk = |l: ProcRef, r: ProcRef| Arc::new(Proc::Parallel(l, a.clone(), r));
             let synced = |e: &Value| a.contains(e);
-            parallel(p, q, forcer, out, &mk, &synced, &synced, &|_| true, &|_| true)?;
+            parallel(p, q, forcer, out, &mk, &synced, &synced, &|_| true, &|_| {
+                true
+            })?;
         }
         Proc::AlphaParallel(p, a, b, q) => {
-            let mk = |l: ProcRef, r: ProcRef| Arc::new(Proc::AlphaParallel(l, a.clone(), b.clone(), r));
+            let mk =
+                |l: ProcRef, r: ProcRef| Arc::new(Proc::AlphaParallel(l, a.clone(), b.clone(), r));
             let synced = |e: &Value| a.contains(e) && b.contains(e);
-            parallel(p, q, forcer, out, &mk, &synced, &synced, &|e| a.contains(e), &|e| b.contains(e))?;
+            parallel(
+                p,
+                q,
+                forcer,
+                out,
+                &mk,
+                &synced,
+                &synced,
+                &|e| a.contains(e),
+                &|e| b.contains(e),
+            )?;
         }
         Proc::Linked(p, links, q) => {
             let ps = steps(p, forcer)?;
@@ -174,7 +194,9 @@ fn step(term: &ProcRef, forcer: &dyn Forcer, out: &mut Vec<(Label, ProcRef)>) ->
             for (l, t) in steps(p, forcer)? {
                 match l {
                     Tick => out.push((Tick, omega())),
-                    Event(e) if a.contains(&e) => out.push((Tau, Arc::new(Proc::Hide(t, a.clone())))),
+                    Event(e) if a.contains(&e) => {
+                        out.push((Tau, Arc::new(Proc::Hide(t, a.clone()))))
+                    }
                     l => out.push((l, Arc::new(Proc::Hide(t, a.clone())))),
                 }
             }
@@ -253,10 +275,13 @@ pub fn deeper_than(term: &ProcRef, limit: usize) -> bool {
             return true;
         }
         match p {
-            Proc::ExternalChoice(ps) | Proc::InternalChoice(ps) => stack.extend(ps.iter().map(|q| (&**q, d + 1))),
-            Proc::Sequential(q, _) | Proc::SlidingChoice(q, _) | Proc::Hide(q, _) | Proc::Rename(q, _) => {
-                stack.push((&**q, d + 1))
+            Proc::ExternalChoice(ps) | Proc::InternalChoice(ps) => {
+                stack.extend(ps.iter().map(|q| (&**q, d + 1)))
             }
+            Proc::Sequential(q, _)
+            | Proc::SlidingChoice(q, _)
+            | Proc::Hide(q, _)
+            | Proc::Rename(q, _) => stack.push((&**q, d + 1)),
             Proc::Interrupt(q, r)
             | Proc::Parallel(q, _, r)
             | Proc::AlphaParallel(q, _, _, r)

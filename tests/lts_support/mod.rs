@@ -14,7 +14,10 @@ pub fn chan(id: u32, name: &str, fields: &[i64]) -> Arc<Head> {
         id,
         name: name.into(),
         kind: HeadKind::Channel,
-        fields: fields.iter().map(|&n| Value::set((0..n).map(Value::Int))).collect(),
+        fields: fields
+            .iter()
+            .map(|&n| Value::set((0..n).map(Value::Int)))
+            .collect(),
         datatype: None,
     })
 }
@@ -52,7 +55,10 @@ pub fn set(items: impl IntoIterator<Item = Value>) -> EventSet {
 
 /// A thunk with no environment.
 pub fn thunk(code: u32) -> Thunk {
-    Thunk { code, env: Arc::new([]) }
+    Thunk {
+        code,
+        env: Arc::new([]),
+    }
 }
 
 pub fn p(proc: Proc) -> ProcRef {
@@ -129,13 +135,15 @@ impl Table {
 
 impl Forcer for Table {
     fn force(&self, t: &Thunk) -> Result<ProcRef, Diagnostic> {
-        self.procs
-            .get(t.code as usize)
-            .cloned()
-            .ok_or_else(|| Diagnostic::error("test", format!("no thunk {}", t.code), Span::default()))
+        self.procs.get(t.code as usize).cloned().ok_or_else(|| {
+            Diagnostic::error("test", format!("no thunk {}", t.code), Span::default())
+        })
     }
     fn describe(&self, t: &Thunk) -> String {
-        self.names.get(t.code as usize).cloned().unwrap_or_else(|| t.to_string())
+        self.names
+            .get(t.code as usize)
+            .cloned()
+            .unwrap_or_else(|| t.to_string())
     }
 }
 
