@@ -273,3 +273,20 @@ fn leaf_graphs_of_a_network() {
     ));
     assert!(dot.contains("    g1_s1 -> g1_s2 [label=\"✓\"];\n"));
 }
+
+#[test]
+fn too_many_rules_is_an_error() {
+    let (a, b, c) = abc();
+    let t = Table::default();
+    let run = p(Proc::Run(set([a.clone(), b.clone(), c.clone()])));
+    let term = inter(run.clone(), run);
+    let err = lts::compile(term.clone(), &t, &CompileOptions::default().max_rules(5))
+        .expect_err("6 rules");
+    assert_eq!(err.code, "rule-limit");
+    assert_eq!(
+        lts::compile(term, &t, &CompileOptions::default().max_rules(6))
+            .map(|n| n.rules().len())
+            .ok(),
+        Some(6)
+    );
+}
