@@ -22,16 +22,28 @@ pub struct ReferenceLts {
 }
 
 /// Explores `term` breadth-first under the rules of DESIGN.md §2, giving up
-/// with an error after `max_states` states.
+/// with an error after `max_states` states (or on a state nesting operators
+/// deeper than [`DEFAULT_MAX_TERM_DEPTH`]).
 pub fn explore(
     term: &ProcRef,
     forcer: &dyn Forcer,
     max_states: usize,
 ) -> Result<ReferenceLts, Diagnostic> {
+    explore_bounded(term, forcer, max_states, DEFAULT_MAX_TERM_DEPTH)
+}
+
+/// As [`explore`], with a bound on how deeply a state's operators may nest.
+/// (Terms that keep growing make every step slower; the bound stops them early.)
+pub fn explore_bounded(
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+    max_states: usize,
+    max_term_depth: usize,
+) -> Result<ReferenceLts, Diagnostic> {
     let mut events = EventTable::new();
     let mut index: FxHashMap<ProcRef, u32> = FxHashMap::default();
     let mut terms = vec![term.clone()];
-    check_depth(term, forcer)?;
+    check_depth(term, forcer, max_term_depth)?;
     index.insert(term.clone(), 0);
     let mut all = Vec::new();
     let mut i = 0;
@@ -48,7 +60,7 @@ pub fn explore(
                             max_states,
                         ));
                     }
-                    check_depth(&target, forcer)?;
+                    check_depth(&target, forcer, max_term_depth)?;
                     let t = terms.len() as u32;
                     index.insert(target.clone(), t);
                     terms.push(target);
@@ -71,9 +83,9 @@ pub fn explore(
     })
 }
 
-fn check_depth(term: &ProcRef, forcer: &dyn Forcer) -> Result<(), Diagnostic> {
-    if super::semantics::deeper_than(term, DEFAULT_MAX_TERM_DEPTH) {
-        return Err(depth_error(term, forcer, DEFAULT_MAX_TERM_DEPTH));
+fn check_depth(term: &ProcRef, forcer: &dyn Forcer, limit: usize) -> Result<(), Diagnostic> {
+    if super::semantics::deeper_than(term, limit) {
+        return Err(depth_error(term, forcer, limit));
     }
     Ok(())
 }
