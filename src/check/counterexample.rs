@@ -46,7 +46,9 @@ impl Checker<'_> {
                 let process = net
                     .leaf_term(i)
                     .and_then(|t| self.ev.process_name(t))
-                    .unwrap_or_else(|| shorten(leaf.describe_state(leaf.initial, self.ev), NAME_WIDTH));
+                    .unwrap_or_else(|| {
+                        shorten(leaf.describe_state(leaf.initial, self.ev), NAME_WIDTH)
+                    });
                 if final_state {
                     return Some(LeafState {
                         process,
