@@ -559,8 +559,8 @@ impl TransitionSystem for Network {
         self.leaves.iter().map(|l| l.initial).collect()
     }
 
-    fn successors(&self, state: &[u32], mut f: &mut dyn FnMut(u32, &[u32])) {
-        self.for_each_successor(state, &mut f);
+    fn successors(&self, state: &[u32], f: &mut dyn FnMut(u32, &[u32])) {
+        self.for_each_successor(state, f);
     }
 
     #[inline]
