@@ -391,20 +391,32 @@ fn callbacks_match_hidden_events_by_their_name() {
 
 #[test]
 fn callbacks_of_independent_events_run_in_parallel() {
+    // The four work.i events have no thread in common: they are dispatched in
+    // one round, so their callbacks run at the same time. Each callback waits
+    // until all four have started; run one after another, the first would
+    // wait in vain (and report it after five seconds).
     with_process(OPS, "WORKERS", |_, _, net| {
-        let active = AtomicUsize::new(0);
-        let most = AtomicUsize::new(0);
+        let started = AtomicUsize::new(0);
+        let all_met = AtomicUsize::new(0);
         let r = Runtime::new(net)
             .on_event("work", |_| {
-                let now = active.fetch_add(1, Ordering::SeqCst) + 1;
-                most.fetch_max(now, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(40));
-                active.fetch_sub(1, Ordering::SeqCst);
+                started.fetch_add(1, Ordering::SeqCst);
+                let t = std::time::Instant::now();
+                while started.load(Ordering::SeqCst) < 4 && t.elapsed() < Duration::from_secs(5) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                if started.load(Ordering::SeqCst) == 4 {
+                    all_met.fetch_add(1, Ordering::SeqCst);
+                }
             })
             .run()
             .unwrap();
         assert_eq!(r.outcome, RunOutcome::Terminated);
-        assert!(most.load(Ordering::SeqCst) >= 2, "callbacks overlapped");
+        assert_eq!(
+            all_met.load(Ordering::SeqCst),
+            4,
+            "the callbacks overlapped"
+        );
     });
 }
 

@@ -102,6 +102,8 @@ fn terminating_pipeline_exits_zero_with_tick() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("✓ all 5 processes terminated"), "{text}");
+    // Three leaves are the same WORKER: their threads are told apart.
+    assert!(text.contains("WORKER#3, COLLECTOR(0)"), "{text}");
     assert!(
         !text.contains(" τ "),
         "hidden steps are not printed by default: {text}"

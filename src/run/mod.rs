@@ -873,3 +873,18 @@ impl<'x, 'r, 'n, 'a> Arbiter<'x, 'r, 'n, 'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::matches_pattern;
+
+    #[test]
+    fn patterns_match_the_event_or_its_channel() {
+        assert!(matches_pattern("eats.2", "eats.2"));
+        assert!(matches_pattern("eats", "eats.2"));
+        assert!(matches_pattern("picks.1", "picks.1.2"));
+        assert!(!matches_pattern("eats", "eatsx.2"));
+        assert!(!matches_pattern("eats.2", "eats.20"));
+        assert!(!matches_pattern("eats.2", "eats"));
+    }
+}

@@ -273,3 +273,47 @@ impl Plan {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cx(assertion: &str) -> CheckCounterexample {
+        CheckCounterexample {
+            file: String::new(),
+            assertion: assertion.into(),
+            kind: "deadlock".into(),
+            trace: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_process_comes_from_the_assertion_text() {
+        let p = |a: &str| cx(a).process();
+        assert_eq!(
+            p("assert SYSTEM :[deadlock free]").as_deref(),
+            Some("SYSTEM")
+        );
+        assert_eq!(
+            p("assert not P(1, 2) :[divergence free]").as_deref(),
+            Some("P(1, 2)")
+        );
+        assert_eq!(p("BUGGY :[deadlock free [F]]").as_deref(), Some("BUGGY"));
+        assert_eq!(p("assert SPEC [T= IMPL"), None);
+    }
+
+    #[test]
+    fn reports_without_counterexamples_are_refused() {
+        assert!(read_counterexample("[]", None).is_err());
+        assert!(read_counterexample("not json", None).is_err());
+        let doc = r#"{"file": "f.csp", "assertions": [{"assertion": "assert P :[deadlock free]", "result": "pass"}]}"#;
+        assert_eq!(
+            read_counterexample(doc, None).unwrap_err(),
+            "no assertion in the report has a counterexample"
+        );
+        assert!(read_counterexample(doc, Some(2))
+            .unwrap_err()
+            .contains("has 1 assertions"));
+    }
+}
