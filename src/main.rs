@@ -77,6 +77,10 @@ enum Command {
         /// Give up (exit 3) when the state store exceeds this many MiB.
         #[arg(long, value_name = "MIB")]
         max_memory: Option<u64>,
+        /// Give up on a sequential (leaf) process beyond this many states
+        /// (default 250,000): such a process is probably infinite-state.
+        #[arg(long, value_name = "N")]
+        max_leaf_states: Option<usize>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -161,6 +165,7 @@ fn main() -> ExitCode {
             jobs,
             max_states,
             max_memory,
+            max_leaf_states,
             format,
             quiet,
         } => {
@@ -170,6 +175,9 @@ fn main() -> ExitCode {
             }
             if let Some(m) = max_memory {
                 options = options.max_memory(m.saturating_mul(1 << 20));
+            }
+            if let Some(n) = max_leaf_states {
+                options = options.compile_options(CompileOptions::default().max_leaf_states(n));
             }
             let cancel = Arc::new(AtomicBool::new(false));
             {
