@@ -84,13 +84,16 @@ fn fixtures_give_their_stated_results() {
 }
 
 #[test]
-fn buffer_spec_assertions_hold_as_its_header_states() {
+fn spec_refinements_hold_as_their_headers_state() {
     let r = check_file("specs/buffer.csp").unwrap();
     assert_eq!(r.assertions.len(), 6);
     for a in &r.assertions {
         assert_eq!(a.result, Verdict::Pass, "{a:?}");
     }
     assert_eq!(r.exit_code(), 0);
+    let r = check_file("specs/datatypes.csp").unwrap();
+    let a = assertion(&r, "SPEC [T= PROTOCOL");
+    assert_eq!(a.result, Verdict::Pass, "{a:?}");
 }
 
 #[test]

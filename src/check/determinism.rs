@@ -77,7 +77,7 @@ pub(crate) fn search(
         ));
     }
     let net = compile(term.clone(), forcer, &options.compile).map_err(Failure::Diagnostic)?;
-    let (pex, g) = explore_graph(&net, options, &format!("{label} (normalising)"))?;
+    let (pex, g) = explore_graph(&net, options, &format!("{label} (normalising)"), "process")?;
     let divergent = (model == Model::FailuresDivergences).then(|| g.divergent());
     let nf = normalise(
         &g,

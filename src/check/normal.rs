@@ -43,24 +43,55 @@ impl Graph {
     /// Extracts the transitions of every state of a complete exploration of
     /// `sys` (in parallel; each row in the system's order).
     pub fn extract<S: TransitionSystem + ?Sized>(sys: &S, ex: &Exploration) -> Graph {
-        let rows: Vec<Vec<(u32, u32)>> = (0..ex.states as u32)
+        let n = ex.states as u32;
+        // States packed into one word are looked up in a hash map from the
+        // packed word (the explorer's own lookup for them is a binary search
+        // through an index of state numbers: a cache miss per step).
+        let direct: Option<FxHashMap<u64, u32>> = (ex.codec.words() == 1).then(|| {
+            let mut m = FxHashMap::with_capacity_and_hasher(n as usize, Default::default());
+            for id in 0..n {
+                m.insert(ex.store.get(id)[0], id);
+            }
+            m
+        });
+        const CHUNK: u32 = 4096;
+        let chunks: Vec<(Vec<u32>, Vec<(u32, u32)>)> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
-            .map(|id| {
-                let mut out = Vec::new();
-                sys.successors(&ex.state(id), &mut |ev, succ| {
-                    if let Some(t) = ex.lookup(succ) {
-                        out.push((ev, t));
-                    }
-                });
-                out
+            .map(|c| {
+                let mut counts = Vec::with_capacity(CHUNK as usize);
+                let mut edges = Vec::new();
+                let mut state = vec![0u32; ex.codec.width()];
+                let mut buf = vec![0u64; ex.codec.words()];
+                for id in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                    ex.codec.unpack(ex.store.get(id), &mut state);
+                    let before = edges.len();
+                    sys.successors(&state, &mut |ev, succ| {
+                        let target = match &direct {
+                            Some(m) => m.get(&ex.codec.pack_word(succ)).copied(),
+                            None => {
+                                ex.codec.pack(succ, &mut buf);
+                                ex.lookup_packed(&buf)
+                            }
+                        };
+                        if let Some(t) = target {
+                            edges.push((ev, t));
+                        }
+                    });
+                    counts.push((edges.len() - before) as u32);
+                }
+                (counts, edges)
             })
             .collect();
-        let mut offsets = Vec::with_capacity(rows.len() + 1);
+        let mut offsets = Vec::with_capacity(n as usize + 1);
         offsets.push(0u64);
-        let mut edges = Vec::with_capacity(rows.iter().map(Vec::len).sum());
-        for r in rows {
-            edges.extend_from_slice(&r);
-            offsets.push(edges.len() as u64);
+        let mut edges = Vec::with_capacity(chunks.iter().map(|c| c.1.len()).sum());
+        for (counts, e) in chunks {
+            let mut at = edges.len() as u64;
+            for c in counts {
+                at += c as u64;
+                offsets.push(at);
+            }
+            edges.extend_from_slice(&e);
         }
         Graph { offsets, edges }
     }

@@ -404,13 +404,18 @@ pub(crate) fn read_violation<I: TransitionSystem + ?Sized>(
     v
 }
 
-/// Explores `term` completely and extracts its transition relation.
+/// Explores `net` completely (for normalising `what`) and extracts its
+/// transition relation.
 pub(crate) fn explore_graph(
     net: &Network,
     options: &CheckOptions,
     label: &str,
+    what: &str,
 ) -> Result<(Exploration, Graph), Failure> {
-    let ex = explore_with(options, Explorer::new(net), label)?;
+    let ex = explore_with(options, Explorer::new(net), label).map_err(|f| match f {
+        Failure::Limit(m, s, t) => Failure::Limit(format!("exploring the {what}: {m}"), s, t),
+        other => other,
+    })?;
     let g = Graph::extract(net, &ex);
     Ok((ex, g))
 }
@@ -473,7 +478,12 @@ pub(crate) fn search(
     let divergences = model == Model::FailuresDivergences;
     let spec_net = compile(spec.clone(), forcer, &options.compile).map_err(Failure::Diagnostic)?;
     let imp_net = compile(imp.clone(), forcer, &options.compile).map_err(Failure::Diagnostic)?;
-    let (_, g) = explore_graph(&spec_net, options, &format!("{label} (specification)"))?;
+    let (_, g) = explore_graph(
+        &spec_net,
+        options,
+        &format!("{label} (specification)"),
+        "specification",
+    )?;
     let divergent = divergences.then(|| g.divergent());
     let nf = normalise(
         &g,
