@@ -231,3 +231,57 @@ fn cli_reports_refinement_counterexamples_in_json() {
     // Fields of other kinds are left out.
     assert!(trace["counterexample"].get("refusal").is_none());
 }
+
+/// A grid walk: (x, y) moves to (x+1, y) and (x, y+1) below `n`.
+struct Grid {
+    n: u32,
+}
+
+impl hoare::explore::TransitionSystem for Grid {
+    fn width(&self) -> usize {
+        2
+    }
+    fn component_sizes(&self) -> Vec<u32> {
+        vec![self.n, self.n]
+    }
+    fn initial(&self) -> Vec<u32> {
+        vec![0, 0]
+    }
+    fn successors(&self, s: &[u32], f: &mut dyn FnMut(u32, &[u32])) {
+        if s[0] + 1 < self.n {
+            f(2, &[s[0] + 1, s[1]]);
+        }
+        if s[1] + 1 < self.n {
+            f(3, &[s[0], s[1] + 1]);
+        }
+    }
+    fn is_terminated(&self, _: &[u32]) -> bool {
+        true
+    }
+}
+
+#[test]
+fn explorer_stops_at_the_lowest_numbered_target_for_any_thread_count() {
+    use hoare::explore::{Explorer, StopReason};
+    let grid = Grid { n: 400 };
+    let target = |s: &[u32]| s[0] + s[1] == 300 && s[0] % 7 == 3;
+    let full = Explorer::new(&grid).jobs(1).run();
+    let lowest = (0..full.states as u32)
+        .find(|&id| target(&full.state(id)))
+        .unwrap();
+    for jobs in [1, 2, 3] {
+        let ex = Explorer::new(&grid).jobs(jobs).stop_at(target).run();
+        assert_eq!(ex.stopped, Some(StopReason::FoundTarget));
+        assert_eq!(ex.found, Some(lowest), "jobs {jobs}");
+        assert_eq!(ex.path_to(&grid, lowest).len(), 300);
+        // The search stopped in the level that reached the target.
+        assert_eq!(ex.levels, 301);
+        assert!(ex.states < full.states);
+    }
+    // A target that is the initial state stops at once.
+    let ex = Explorer::new(&grid).stop_at(|s| s == [0, 0]).run();
+    assert_eq!((ex.found, ex.states), (Some(0), 1));
+    // No target reached: a complete search.
+    let ex = Explorer::new(&grid).stop_at(|s| s[0] > 500).run();
+    assert_eq!((ex.found, ex.stopped, ex.states), (None, None, full.states));
+}

@@ -55,7 +55,9 @@ impl Graph {
             m
         });
         const CHUNK: u32 = 4096;
-        let chunks: Vec<(Vec<u32>, Vec<(u32, u32)>)> = (0..n.div_ceil(CHUNK))
+        // Per chunk of states: each state's transition count, and the transitions.
+        type Rows = (Vec<u32>, Vec<(u32, u32)>);
+        let chunks: Vec<Rows> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
                 let mut counts = Vec::with_capacity(CHUNK as usize);

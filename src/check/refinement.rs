@@ -317,6 +317,7 @@ impl<I: TransitionSystem + ?Sized> TransitionSystem for Product<'_, I> {
 
 /// A violation found by a product search, in the networks' event ids.
 pub(crate) struct RawViolation {
+    /// What went wrong.
     pub kind: ViolationKind,
     /// The implementation's path (τ included) before the violation.
     pub steps: Vec<u32>,
@@ -457,11 +458,17 @@ pub(crate) fn normalise(
 
 /// Everything a refinement search found.
 pub(crate) struct Search {
+    /// The compiled specification.
     pub spec_net: Network,
+    /// The compiled implementation.
     pub imp_net: Network,
+    /// Product states explored.
     pub states: u64,
+    /// Product transitions explored.
     pub transitions: u64,
+    /// Nodes of the specification's normal form.
     pub normal_nodes: usize,
+    /// The violation nearest the initial state, if any.
     pub violation: Option<RawViolation>,
 }
 
