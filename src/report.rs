@@ -37,7 +37,7 @@ pub struct LeafState {
 }
 
 /// Evidence that a property fails.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counterexample {
     /// `deadlock`, `divergence`, `trace`, `refusal`, `nondeterminism`, …
     pub kind: String,
@@ -52,6 +52,19 @@ pub struct Counterexample {
     pub leaves: Vec<LeafState>,
     /// A sentence saying what went wrong at the end of the trace.
     pub explanation: String,
+    /// For a trace counterexample: the event the implementation performs
+    /// after `trace` that the specification cannot; for nondeterminism: the
+    /// event that can be both accepted and refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// For a refusal counterexample: events the implementation can refuse
+    /// after `trace` that the specification cannot refuse together.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refusal: Vec<String>,
+    /// For a refusal counterexample: the specification's minimal acceptances
+    /// after `trace` (each stable state offers at least one of these sets).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub acceptances: Vec<Vec<String>>,
 }
 
 /// The result of checking one assertion.
@@ -216,6 +229,23 @@ fn counterexample_text(c: &Counterexample) -> String {
     }
     if !c.cycle.is_empty() {
         out.push_str(&format!("    then forever: {}\n", c.cycle.join(", ")));
+    }
+    if let Some(e) = &c.event {
+        out.push_str(&format!("    event: {e}\n"));
+    }
+    if !c.refusal.is_empty() {
+        out.push_str(&format!("    refusal: {{{}}}\n", c.refusal.join(", ")));
+    }
+    if !c.acceptances.is_empty() {
+        let sets: Vec<String> = c
+            .acceptances
+            .iter()
+            .map(|a| format!("{{{}}}", a.join(", ")))
+            .collect();
+        out.push_str(&format!(
+            "    specification accepts one of: {}\n",
+            sets.join(" or ")
+        ));
     }
     if !c.leaves.is_empty() {
         out.push_str("    processes at the end:\n");

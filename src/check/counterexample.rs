@@ -5,7 +5,7 @@ use super::replay::{replay, Claim, Replay};
 use super::{Checker, Failure};
 use crate::eval::{Proc, ProcRef};
 use crate::explore::{Divergence, Exploration, Step, TAU};
-use crate::lts::{Label, Network};
+use crate::lts::{Forcer, Label, Network};
 use crate::report::{Counterexample, LeafState};
 
 /// Longest process name shown for a leaf.
@@ -38,7 +38,7 @@ fn first_thunk(t: &Proc) -> Option<&crate::eval::Thunk> {
 
 impl Checker<'_> {
     /// Each leaf's part in global state `state`.
-    fn leaves(&self, net: &Network, state: &[u32]) -> Vec<LeafState> {
+    pub(crate) fn leaves(&self, net: &Network, state: &[u32]) -> Vec<LeafState> {
         let final_state = net.is_final(state);
         (0..net.leaf_count())
             .filter_map(|i| {
@@ -95,13 +95,7 @@ impl Checker<'_> {
             .filter(|s| s.event != TAU)
             .map(|s| net.events().label(s.event))
             .collect();
-        match replay(term, self.ev, &trace, claim).map_err(Failure::Diagnostic)? {
-            Replay::Confirmed | Replay::TooLarge => Ok(()),
-            Replay::Refuted(why) => Err(Failure::Message(format!(
-                "internal error: the counterexample found does not replay in the reference semantics ({why}); \
-                 please report this with the script"
-            ))),
-        }
+        confirm(term, self.ev, &trace, claim)
     }
 
     fn names(net: &Network, steps: &[Step]) -> (Vec<String>, Vec<String>) {
@@ -115,8 +109,33 @@ impl Checker<'_> {
     }
 }
 
+/// Replays the visible `trace` from `term` and checks `claim` at its end; a
+/// refuted replay is an internal error, reported loudly.
+pub(crate) fn confirm(
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+    trace: &[Label],
+    claim: Claim,
+) -> Result<(), Failure> {
+    match replay(term, forcer, trace, claim).map_err(Failure::Diagnostic)? {
+        Replay::Confirmed | Replay::TooLarge => Ok(()),
+        Replay::Refuted(why) => Err(Failure::Message(format!(
+            "internal error: the counterexample found does not replay in the reference semantics ({why}); \
+             please report this with the script"
+        ))),
+    }
+}
+
+/// "at the start", "after this event", "after these 3 events".
+pub(crate) fn after_events(n: usize) -> String {
+    match n {
+        0 => "at the start".into(),
+        n => format!("after {}", events(n)),
+    }
+}
+
 /// "these 3 events", "this event", "no event".
-fn events(n: usize) -> String {
+pub(crate) fn events(n: usize) -> String {
     match n {
         0 => "no event".into(),
         1 => "this event".into(),
@@ -147,6 +166,7 @@ pub(crate) fn path_counterexample(
         steps: all,
         cycle: Vec::new(),
         leaves: c.leaves(net, &state),
+        ..Default::default()
     })
 }
 
@@ -171,5 +191,6 @@ pub(crate) fn divergence_counterexample(
         steps: all,
         cycle: d.cycle.iter().map(|s| net.events().name(s.event)).collect(),
         leaves: c.leaves(net, &state),
+        ..Default::default()
     })
 }

@@ -1,5 +1,5 @@
-//! Assertions: deadlock, divergence, has-trace (and, later, determinism and
-//! refinement), checked over the compiled network by the parallel explorer.
+//! Assertions: deadlock, divergence, has-trace, determinism and refinement,
+//! checked over compiled networks by the parallel explorer.
 //!
 //! Entry points: [`check_file`] / [`check_source`] load a script and check
 //! every assertion; [`Checker`] checks single assertions or processes of an
@@ -7,13 +7,16 @@
 //! reference semantics before it is reported (see [`replay`]).
 
 mod counterexample;
+pub mod determinism;
+pub mod normal;
 mod properties;
+pub mod refinement;
 pub mod replay;
 
 use crate::eval::{Evaluator, ProcRef, Thunk, Value};
-use crate::explore::Progress;
+use crate::explore::{Exploration, Explorer, Progress, StopReason, TransitionSystem};
 use crate::lts::{CompileOptions, Forcer};
-use crate::report::{AssertionReport, FileReport, Timing, Verdict};
+use crate::report::{group, AssertionReport, FileReport, Timing, Verdict};
 use crate::syntax::ast::{AssertKind, Assertion, Model, Property};
 use crate::syntax::load::{load_file, load_str, Loaded};
 use crate::syntax::{Diagnostic, SourceMap, Span};
@@ -40,6 +43,7 @@ pub struct CheckOptions {
     pub(crate) jobs: usize,
     pub(crate) max_states: u64,
     pub(crate) max_memory: u64,
+    pub(crate) max_normal_nodes: usize,
     pub(crate) compile: CompileOptions,
     pub(crate) cancel: Option<Arc<AtomicBool>>,
     pub(crate) progress: Option<ProgressFn>,
@@ -51,6 +55,7 @@ impl Default for CheckOptions {
             jobs: 0,
             max_states: crate::explore::store::MAX_STATES,
             max_memory: u64::MAX,
+            max_normal_nodes: normal::DEFAULT_MAX_NORMAL_NODES,
             compile: CompileOptions::default(),
             cancel: None,
             progress: None,
@@ -76,6 +81,12 @@ impl CheckOptions {
     /// Stop a check (verdict `unknown`) beyond this many bytes of state store.
     pub fn max_memory(mut self, bytes: u64) -> Self {
         self.max_memory = bytes;
+        self
+    }
+    /// Stop a refinement or determinism check (verdict `unknown`) when the
+    /// normal form of its specification would have more than `n` nodes.
+    pub fn max_normal_nodes(mut self, n: usize) -> Self {
+        self.max_normal_nodes = n;
         self
     }
     /// Bounds for compiling processes into networks.
@@ -266,9 +277,9 @@ impl<'a> Checker<'a> {
                         self.deadlock(&term, model.unwrap_or(Model::FailuresDivergences), text)
                     }
                     Property::DivergenceFree => self.divergence(&term, text),
-                    Property::Deterministic => Err(Failure::Unsupported(
-                        "determinism checks are not implemented yet".into(),
-                    )),
+                    Property::Deterministic => {
+                        self.determinism(&term, model.unwrap_or(Model::FailuresDivergences), text)
+                    }
                 }
             }
             AssertKind::HasTrace { process, trace, .. } => {
@@ -276,9 +287,15 @@ impl<'a> Checker<'a> {
                 let trace = self.ev.eval_expr(trace).map_err(Failure::Diagnostic)?;
                 self.has_trace(&term, &trace, trace_span(a))
             }
-            AssertKind::Refinement { .. } => Err(Failure::Unsupported(
-                "refinement checks ([T= [F= [FD=) are not implemented yet".into(),
-            )),
+            AssertKind::Refinement {
+                spec,
+                model,
+                implementation,
+            } => {
+                let spec = self.process_term(spec)?;
+                let implementation = self.process_term(implementation)?;
+                self.refinement(&spec, *model, &implementation, text)
+            }
         }
     }
 
@@ -310,6 +327,47 @@ fn trace_span(a: &Assertion) -> Span {
     }
 }
 
+/// Runs `explorer` with the limits, cancel flag and progress callback of
+/// `options`; a limit or cancellation becomes [`Failure::Limit`] with the
+/// partial counts. A search stopped at a deadlock or target is complete
+/// enough for its verdict.
+pub(crate) fn explore_with<S: TransitionSystem>(
+    options: &CheckOptions,
+    explorer: Explorer<'_, S>,
+    label: &str,
+) -> Result<Exploration, Failure> {
+    let mut explorer = explorer
+        .jobs(options.jobs)
+        .max_states(options.max_states)
+        .max_memory(options.max_memory);
+    if let Some(c) = &options.cancel {
+        explorer = explorer.cancel_flag(c.clone());
+    }
+    if let Some(p) = &options.progress {
+        let p = p.clone();
+        let label = label.to_string();
+        explorer = explorer.on_progress(move |pr| p(&label, pr));
+    }
+    let ex = explorer.run();
+    let why = match &ex.stopped {
+        None | Some(StopReason::FoundDeadlock) | Some(StopReason::FoundTarget) => return Ok(ex),
+        Some(StopReason::StateLimit(n)) => format!("state limit of {} reached", group(*n)),
+        Some(StopReason::MemoryLimit(b)) => format!("memory limit of {} MiB reached", b >> 20),
+        Some(StopReason::TimeLimit(t)) => format!("time limit of {:.1}s reached", t.as_secs_f64()),
+        Some(StopReason::Cancelled) => "interrupted".to_string(),
+    };
+    Err(Failure::Limit(
+        format!(
+            "{why} after {} states, {} transitions, {} BFS levels: no verdict",
+            group(ex.states),
+            group(ex.transitions),
+            ex.levels
+        ),
+        ex.states,
+        ex.transitions,
+    ))
+}
+
 /// What a check found about the property (before `assert not` is applied).
 pub(crate) struct Outcome {
     pub holds: bool,
@@ -326,8 +384,6 @@ pub(crate) enum Failure {
     Message(String),
     /// A limit stopped the search: message and partial counts.
     Limit(String, u64, u64),
-    /// The assertion form is not supported yet.
-    Unsupported(String),
 }
 
 fn finish(
@@ -359,7 +415,7 @@ fn finish(
         Err(Failure::Diagnostic(d)) => {
             r.message = Some(format!("{} ({})", d.message, d.code));
         }
-        Err(Failure::Message(m)) | Err(Failure::Unsupported(m)) => r.message = Some(m),
+        Err(Failure::Message(m)) => r.message = Some(m),
         Err(Failure::Limit(m, states, transitions)) => {
             r.result = Verdict::Unknown;
             r.message = Some(m);

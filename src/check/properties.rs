@@ -4,9 +4,8 @@
 use super::counterexample::{divergence_counterexample, path_counterexample};
 use super::{Checker, Failure, Outcome};
 use crate::eval::{ProcRef, Value};
-use crate::explore::{Exploration, Explorer, StopReason, TransitionSystem, TAU};
+use crate::explore::{Exploration, Explorer, TransitionSystem, TAU};
 use crate::lts::{compile, Network};
-use crate::report::group;
 use crate::syntax::ast::Model;
 use crate::syntax::{Diagnostic, Span};
 use std::collections::BTreeSet;
@@ -19,45 +18,7 @@ impl Checker<'_> {
 
     /// Explores the whole state space of `net`, or fails with a limit.
     pub(crate) fn explore(&self, net: &Network, label: &str) -> Result<Exploration, Failure> {
-        let mut explorer = Explorer::new(net)
-            .jobs(self.options.jobs)
-            .max_states(self.options.max_states)
-            .max_memory(self.options.max_memory);
-        if let Some(c) = &self.options.cancel {
-            explorer = explorer.cancel_flag(c.clone());
-        }
-        if let Some(p) = &self.options.progress {
-            let p = p.clone();
-            let label = label.to_string();
-            explorer = explorer.on_progress(move |pr| p(&label, pr));
-        }
-        let ex = explorer.run();
-        match &ex.stopped {
-            None | Some(StopReason::FoundDeadlock) => Ok(ex),
-            Some(reason) => {
-                let why = match reason {
-                    StopReason::StateLimit(n) => format!("state limit of {} reached", group(*n)),
-                    StopReason::MemoryLimit(b) => {
-                        format!("memory limit of {} MiB reached", b >> 20)
-                    }
-                    StopReason::TimeLimit(t) => {
-                        format!("time limit of {:.1}s reached", t.as_secs_f64())
-                    }
-                    StopReason::Cancelled => "interrupted".to_string(),
-                    StopReason::FoundDeadlock => String::new(),
-                };
-                Err(Failure::Limit(
-                    format!(
-                        "{why} after {} states, {} transitions, {} BFS levels: no verdict",
-                        group(ex.states),
-                        group(ex.transitions),
-                        ex.levels
-                    ),
-                    ex.states,
-                    ex.transitions,
-                ))
-            }
-        }
+        super::explore_with(&self.options, Explorer::new(net), label)
     }
 
     /// `P :[deadlock free [F]]` or `[FD]` (a divergence also fails FD).

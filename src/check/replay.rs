@@ -5,7 +5,13 @@
 //! `lts::semantics`, which share no code with the compiled network. The
 //! replay follows the visible events with τ-closure (the network and the
 //! term semantics may differ in τ steps of terminating tails), then checks
-//! the claimed end: a deadlocked term, or a term on a τ-cycle.
+//! the claimed end: a deadlocked term, a term on a τ-cycle, a refusal, or
+//! (for the specification side of a refinement) that the trace is impossible
+//! or that no refusal or divergence is possible after it.
+//!
+//! Refusals follow FDR's treatment of ✓: a stable state refuses the events
+//! it does not offer, and a state that can terminate may refuse every event
+//! but ✓ (so `SKIP [] a -> STOP` can refuse `a`).
 
 use crate::eval::ProcRef;
 use crate::lts::{transitions, Forcer, Label};
@@ -16,12 +22,22 @@ use rustc_hash::{FxHashMap, FxHashSet};
 pub const MAX_REPLAY_TERMS: usize = 200_000;
 
 /// What the end of a counterexample claims.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Claim {
     /// Some state after the trace has no transitions and has not terminated.
     Deadlock,
     /// Some state after the trace lies on a τ-cycle.
     Divergence,
+    /// Nothing beyond the trace: it can be performed.
+    Trace,
+    /// The trace cannot be performed: all its events but the last can.
+    Impossible,
+    /// Some state after the trace refuses every one of these events.
+    Refusal(Vec<Label>),
+    /// No state after the trace refuses all of these events.
+    NoRefusal(Vec<Label>),
+    /// No state after the trace can perform τ forever.
+    NoDivergence,
 }
 
 /// The result of a replay.
@@ -109,6 +125,42 @@ impl Replayer<'_> {
         }
         Ok(peeled < nodes.len())
     }
+
+    /// Whether some term of `set` refuses every event of `refusal`: it is
+    /// stable and offers none of them, or it can terminate and ✓ is not
+    /// among them.
+    fn refuses(&mut self, set: &FxHashSet<ProcRef>, refusal: &[Label]) -> Result<bool, Diagnostic> {
+        for t in set {
+            let trs = self.transitions(t)?;
+            let tick = trs.iter().any(|(l, _)| *l == Label::Tick);
+            let stable = trs.iter().all(|(l, _)| *l != Label::Tau);
+            if (tick && !refusal.contains(&Label::Tick))
+                || (stable && trs.iter().all(|(l, _)| !refusal.contains(l)))
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// `{a, b}` in CSPM notation.
+fn set_text(labels: &[Label]) -> String {
+    let names: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+    format!("{{{}}}", names.join(", "))
+}
+
+/// What `claim` says, for people.
+fn describe(claim: &Claim) -> String {
+    match claim {
+        Claim::Deadlock => "a deadlock".into(),
+        Claim::Divergence => "a divergence".into(),
+        Claim::Trace => "the trace".into(),
+        Claim::Impossible => "that the last event is impossible".into(),
+        Claim::Refusal(x) => format!("a refusal of {}", set_text(x)),
+        Claim::NoRefusal(x) => format!("that {} cannot be refused", set_text(x)),
+        Claim::NoDivergence => "that no divergence is possible".into(),
+    }
 }
 
 /// Replays the visible `trace` from `term` and checks `claim` at its end.
@@ -135,6 +187,9 @@ pub fn replay(
             }
         }
         if next.is_empty() {
+            if claim == Claim::Impossible && k + 1 == trace.len() {
+                return Ok(Replay::Confirmed);
+            }
             return Ok(Replay::Refuted(format!(
                 "the reference semantics cannot perform event {} ({} of the trace)",
                 label,
@@ -146,7 +201,7 @@ pub fn replay(
             None => return Ok(Replay::TooLarge),
         };
     }
-    let holds = match claim {
+    let holds = match &claim {
         Claim::Deadlock => {
             let mut any = false;
             for t in &current {
@@ -158,10 +213,18 @@ pub fn replay(
             any
         }
         Claim::Divergence => r.on_tau_cycle(&current)?,
+        Claim::Trace => true,
+        Claim::Impossible => false,
+        Claim::Refusal(x) => r.refuses(&current, x)?,
+        Claim::NoRefusal(x) => !r.refuses(&current, x)?,
+        Claim::NoDivergence => !r.on_tau_cycle(&current)?,
     };
     Ok(if holds {
         Replay::Confirmed
     } else {
-        Replay::Refuted(format!("no state after the trace shows the {claim:?}"))
+        Replay::Refuted(format!(
+            "{} does not hold after the trace",
+            describe(&claim)
+        ))
     })
 }

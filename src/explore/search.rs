@@ -37,6 +37,8 @@ pub enum StopReason {
     Cancelled,
     /// A deadlock was found and the search was asked to stop at the first.
     FoundDeadlock,
+    /// A state satisfying the [`Explorer::stop_at`] predicate was found.
+    FoundTarget,
 }
 
 /// Progress after each BFS level.
@@ -67,6 +69,9 @@ pub struct Exploration {
     pub stopped: Option<StopReason>,
     /// The lowest-numbered deadlocked state (shortest trace), if any.
     pub first_deadlock: Option<u32>,
+    /// The lowest-numbered state satisfying the [`Explorer::stop_at`]
+    /// predicate (the search stops in the level that reaches it), if any.
+    pub found: Option<u32>,
     /// Whether any τ transition was seen.
     pub tau_seen: bool,
     /// Peak bytes held by the store and index (an estimate from capacities).
@@ -84,6 +89,10 @@ pub struct Exploration {
 /// A progress callback.
 type ProgressFn<'a> = Box<dyn FnMut(&Progress) + Send + 'a>;
 
+/// A predicate on state vectors (see [`Explorer::stop_at`]).
+type Target<'a> = dyn Fn(&[u32]) -> bool + Send + Sync + 'a;
+type TargetFn<'a> = Box<Target<'a>>;
+
 /// Search options; each CLI flag maps to one builder method.
 pub struct Explorer<'a, S: TransitionSystem> {
     system: &'a S,
@@ -94,6 +103,7 @@ pub struct Explorer<'a, S: TransitionSystem> {
     stop_on_deadlock: bool,
     cancel: Option<Arc<AtomicBool>>,
     progress: Option<ProgressFn<'a>>,
+    target: Option<TargetFn<'a>>,
 }
 
 /// Successors of one chunk of the frontier, grouped by shard.
@@ -105,6 +115,8 @@ struct ChunkOut {
     offsets: Vec<u32>,
     transitions: u64,
     deadlock: Option<u32>,
+    /// The first candidate position satisfying the target predicate.
+    hit: Option<u32>,
     tau: bool,
     /// Bit `p` set when candidate `p` is a new state (set in the insert phase).
     fresh: Vec<AtomicU64>,
@@ -129,6 +141,7 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
             stop_on_deadlock: false,
             cancel: None,
             progress: None,
+            target: None,
         }
     }
 
@@ -159,6 +172,14 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
     /// Stop after the BFS level in which the first deadlock is found.
     pub fn stop_on_deadlock(mut self, yes: bool) -> Self {
         self.stop_on_deadlock = yes;
+        self
+    }
+
+    /// Stop after the BFS level that first reaches a state satisfying
+    /// `target`; [`Exploration::found`] is the lowest-numbered such state
+    /// (so a shortest path leads to it, whatever the thread count).
+    pub fn stop_at(mut self, target: impl Fn(&[u32]) -> bool + Send + Sync + 'a) -> Self {
+        self.target = Some(Box::new(target));
         self
     }
 
@@ -202,13 +223,15 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
         let mut level_starts = vec![0u32, 1];
         let mut transitions = 0u64;
         let mut first_deadlock: Option<u32> = None;
+        let target = self.target.as_deref();
+        let mut found: Option<u32> = target.and_then(|t| t(&sys.initial()).then_some(0));
         let mut tau_seen = false;
-        let mut stopped = None;
+        let mut stopped = found.map(|_| StopReason::FoundTarget);
         let mut peak_bytes = 0u64;
         let cancel = self.cancel.clone();
         let cancelled = || cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
 
-        loop {
+        while stopped.is_none() {
             let lo = level_starts[level_starts.len() - 2];
             let hi = level_starts[level_starts.len() - 1];
             if lo == hi {
@@ -233,12 +256,16 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
                         first_deadlock = c.deadlock;
                     }
                 }
-                next = insert_round(&mut index, &mut store, &chunks, next, words);
+                next = insert_round(&mut index, &mut store, &chunks, next, words, &mut found);
                 bytes = store.bytes() as u64
                     + index.bytes() as u64
                     + chunks.iter().map(chunk_bytes).sum::<u64>();
                 peak_bytes = peak_bytes.max(bytes);
-                if cancelled() || store.len() as u64 > self.max_states || bytes > self.max_memory {
+                if found.is_some()
+                    || cancelled()
+                    || store.len() as u64 > self.max_states
+                    || bytes > self.max_memory
+                {
                     break;
                 }
             }
@@ -253,7 +280,9 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
                     elapsed: start.elapsed(),
                 });
             }
-            if self.stop_on_deadlock && first_deadlock.is_some() {
+            if found.is_some() {
+                stopped = Some(StopReason::FoundTarget);
+            } else if self.stop_on_deadlock && first_deadlock.is_some() {
                 stopped = Some(StopReason::FoundDeadlock);
             } else if states > self.max_states {
                 stopped = Some(StopReason::StateLimit(self.max_states));
@@ -264,9 +293,6 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
             } else if cancelled() {
                 stopped = Some(StopReason::Cancelled);
             }
-            if stopped.is_some() {
-                break;
-            }
         }
         let levels = level_starts.len() as u32 - 1;
         Exploration {
@@ -275,6 +301,7 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
             levels,
             stopped,
             first_deadlock,
+            found,
             tau_seen,
             peak_bytes,
             elapsed: start.elapsed(),
@@ -298,6 +325,7 @@ impl<S: TransitionSystem> Explorer<'_, S> {
         threads: usize,
     ) -> Vec<ChunkOut> {
         let n = (hi - lo) as usize;
+        let (system, target) = (self.system, self.target.as_deref());
         let chunk_len = (n / (threads * 8)).clamp(256, 1 << 14);
         let ranges: Vec<(u32, u32)> = (lo..hi)
             .step_by(chunk_len)
@@ -305,7 +333,7 @@ impl<S: TransitionSystem> Explorer<'_, S> {
             .collect();
         ranges
             .par_iter()
-            .map(|&(a, b)| expand_chunk(self.system, codec, store, a, b))
+            .map(|&(a, b)| expand_chunk(system, codec, store, target, a, b))
             .collect()
     }
 }
@@ -313,12 +341,19 @@ impl<S: TransitionSystem> Explorer<'_, S> {
 /// Phases 2 and 3 for one round: inserts the candidates of `chunks`, numbers
 /// the new states from `next` on in (chunk, position) order and appends them
 /// to the store. Returns the next free state number.
+///
+/// `found` is set (if still unset) to the number of the first candidate that
+/// satisfied the [`Explorer::stop_at`] predicate. The first hit in (chunk,
+/// position) order is the first occurrence of its state, and new (an older
+/// state would have stopped the search before), so it has the lowest number
+/// among the hits.
 fn insert_round(
     index: &mut Index,
     store: &mut StateStore,
     chunks: &[ChunkOut],
     mut next: u32,
     words: usize,
+    found: &mut Option<u32>,
 ) -> u32 {
     // Phase 2: each shard inserts its candidates in global order.
     let news: Vec<Vec<NewEntry>> = match index {
@@ -348,6 +383,16 @@ fn insert_round(
         }
         word_ranks.push(ranks);
         next += r;
+    }
+    if found.is_none() {
+        *found = chunks.iter().enumerate().find_map(|(ci, c)| {
+            let p = c.hit?;
+            let w = (p / 64) as usize;
+            let bits = c.fresh[w].load(Ordering::Relaxed);
+            (bits & (1u64 << (p % 64)) != 0).then(|| {
+                chunk_base[ci] + word_ranks[ci][w] + (bits & ((1u64 << (p % 64)) - 1)).count_ones()
+            })
+        });
     }
     if let Index::Indirect(shards) = index {
         let final_id = |chunk: u32, pos: u32| -> u32 {
@@ -387,6 +432,7 @@ fn expand_chunk<S: TransitionSystem>(
     sys: &S,
     codec: &StateCodec,
     store: &StateStore,
+    target: Option<&Target<'_>>,
     a: u32,
     b: u32,
 ) -> ChunkOut {
@@ -402,12 +448,18 @@ fn expand_chunk<S: TransitionSystem>(
             sys.for_each_successor(&state, |ev, succ| {
                 n += 1;
                 tau |= ev == TAU;
+                if out.hit.is_none() && target.is_some_and(|t| t(succ)) {
+                    out.hit = Some(out.packed.len() as u32);
+                }
                 out.packed.push(codec.pack_word(succ));
             });
         } else {
             sys.for_each_successor(&state, |ev, succ| {
                 n += 1;
                 tau |= ev == TAU;
+                if out.hit.is_none() && target.is_some_and(|t| t(succ)) {
+                    out.hit = Some((out.packed.len() / words) as u32);
+                }
                 codec.pack(succ, &mut buf);
                 out.packed.extend_from_slice(&buf);
             });

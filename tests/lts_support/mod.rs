@@ -1,6 +1,9 @@
-//! Helpers shared by the lts tests: events built by hand, process terms,
-//! a table forcer standing in for the evaluator, and a seeded PRNG.
+//! Helpers shared by the lts and refinement tests: events built by hand, process terms,
+//! a table forcer standing in for the evaluator, a seeded PRNG, and a
+//! generator of random terms ([`generate`]).
 #![allow(dead_code)]
+
+pub mod generate;
 
 use hoare::eval::{Data, EventSet, Head, HeadKind, Proc, ProcRef, Thunk, Value};
 use hoare::lts::Forcer;
