@@ -11,6 +11,10 @@
 //! checks both against the report, so the comments cannot drift from the
 //! behaviour.
 //!
+//! Paths are relative to the crate root, where `cargo test` runs tests, so
+//! that the report's `file` field and the counterexamples' locations are the
+//! same on every machine.
+//!
 //! Assertions whose check is not implemented yet (result `error`, message
 //! "… not implemented yet") are pending: their annotations are still checked
 //! for presence and agreement, and the test prints them.
@@ -19,20 +23,12 @@ use hoare::check::check_file;
 use hoare::report::{AssertionReport, FileReport, Verdict};
 use std::path::Path;
 
-/// Paths are given relative to the crate root, so that the report's `file`
-/// field and the counterexamples' locations are the same on every machine.
-fn in_crate_root() {
-    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).expect("crate root");
-}
-
-/// `specs/NAME.csp` for a path found by the glob.
+/// `specs/NAME.csp` for a path under the crate root.
 fn relative(path: &Path) -> String {
-    let rel = path
-        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
         .unwrap_or(path)
         .to_string_lossy()
-        .replace('\\', "/");
-    rel.trim_start_matches('/').to_string()
+        .replace('\\', "/")
 }
 
 /// Every spec, as `specs/NAME.csp`, sorted.
@@ -49,23 +45,21 @@ fn spec_files() -> Vec<String> {
     files
 }
 
-fn report(rel: &str) -> FileReport {
-    in_crate_root();
-    check_file(rel).unwrap_or_else(|e| panic!("{rel} does not load:\n{e}"))
-}
-
+/// One snapshot per spec: README "Snapshot-testing your specs", verbatim.
 #[test]
-fn spec_snapshots() {
-    in_crate_root();
+fn every_spec() {
     insta::glob!("../specs", "*.csp", |path| {
-        insta::assert_yaml_snapshot!(report(&relative(path)));
+        let rel = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let report = hoare::check::check_file(rel).unwrap_or_else(|e| panic!("{e}"));
+        insta::assert_yaml_snapshot!(report);
     });
 }
 
-/// The example of README "Snapshot-testing your specs", as written there.
+/// The single-spec example of README "Snapshot-testing your specs", verbatim.
 #[test]
-fn readme_example() {
-    let report = hoare::check::check_file("specs/go_deadlock.csp").unwrap_or_else(|e| panic!("{e}"));
+fn deadlock_spec() {
+    let report =
+        hoare::check::check_file("specs/go_deadlock.csp").unwrap_or_else(|e| panic!("{e}"));
     insta::assert_yaml_snapshot!(report);
 }
 
@@ -140,8 +134,7 @@ fn header_expectation(header: &str, assertion: &str) -> Result<Expect, String> {
 
 fn pending(a: &AssertionReport) -> bool {
     a.result == Verdict::Error
-        && a
-            .message
+        && a.message
             .as_deref()
             .is_some_and(|m| m.contains("not implemented"))
 }
@@ -151,7 +144,7 @@ fn check_expectations(rel: &str, pending_out: &mut Vec<String>) -> Vec<String> {
     let source = std::fs::read_to_string(rel).unwrap_or_default();
     let lines: Vec<&str> = source.lines().collect();
     let header = header(&source);
-    let report = report(rel);
+    let report = check_file(rel).unwrap_or_else(|e| panic!("{rel} does not load:\n{e}"));
     let mut problems = Vec::new();
     if report.assertions.is_empty() {
         problems.push(format!("{rel}: no assertions"));
