@@ -11,3 +11,6 @@ pub mod explore;
 pub mod lts;
 pub mod report;
 pub mod syntax;
+
+pub use check::{check_file, check_file_with, check_source, CheckOptions, LoadError};
+pub use report::{AssertionReport, Counterexample, FileReport, Verdict};

@@ -135,8 +135,10 @@ fn main() -> ExitCode {
                 });
             }
             options = options.cancel_flag(cancel);
-            if std::io::stderr().is_terminal() && !quiet {
-                options = options.on_progress(progress_bar());
+            let bar = (std::io::stderr().is_terminal() && !quiet)
+                .then(|| Arc::new(indicatif::ProgressBar::new_spinner()));
+            if let Some(bar) = &bar {
+                options = options.on_progress(progress_fn(bar.clone()));
             }
             let what = match (deadlock, divergence) {
                 (Some(p), None) => Some((ProcessCheck::Deadlock, p)),
@@ -147,7 +149,19 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            check(&files, assertion, what, options, format, quiet)
+            let code = check(
+                &files,
+                assertion,
+                what,
+                options,
+                format,
+                quiet,
+                bar.as_deref(),
+            );
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            code
         }
         Command::Eval { file, exprs } => eval(file, exprs),
         Command::Graph {
@@ -161,10 +175,9 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-fn progress_bar() -> hoare::check::ProgressFn {
-    let bar = indicatif::ProgressBar::new_spinner();
+/// Shows search progress (states, states/s, BFS level, memory) on stderr.
+fn progress_fn(bar: Arc<indicatif::ProgressBar>) -> hoare::check::ProgressFn {
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-    let bar = Arc::new(bar);
     Arc::new(move |label: &str, p: &hoare::explore::Progress| {
         let secs = p.elapsed.as_secs_f64().max(1e-9);
         bar.set_message(format!(
@@ -214,6 +227,7 @@ fn check(
     options: CheckOptions,
     format: Format,
     quiet: bool,
+    bar: Option<&indicatif::ProgressBar>,
 ) -> u8 {
     let mut worst = 0u8;
     let mut documents = Vec::new();
@@ -263,6 +277,11 @@ fn check(
                 }
             }
         });
+        if let Some(bar) = bar {
+            bar.set_message("");
+            bar.finish_and_clear();
+            bar.reset();
+        }
         match result {
             Ok((report, timing)) => {
                 worst = worst.max(report.exit_code() as u8);

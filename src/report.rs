@@ -174,10 +174,13 @@ impl FileReport {
             if let Some(s) = timing.seconds.get(i) {
                 stats.push(format!("{s:.2}s"));
             }
+            let at = if a.line > 0 {
+                format!("{}:{}", self.file, a.line)
+            } else {
+                self.file.clone()
+            };
             out.push_str(&format!(
-                "{mark}  {}:{}  {}  ({})\n",
-                self.file,
-                a.line,
+                "{mark}  {at}  {}  ({})\n",
                 a.assertion,
                 stats.join(", ")
             ));

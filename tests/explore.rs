@@ -248,3 +248,19 @@ fn lasso_divergence_and_deadlock() {
     let cyc: Vec<Vec<u32>> = div.cycle.iter().map(|s| ex.state(s.state)).collect();
     assert_eq!(cyc, vec![vec![2], vec![3], vec![1]]);
 }
+
+#[test]
+fn wide_levels_split_into_rounds_keep_numbering() {
+    // 3^12 = 531,441 states; the middle BFS levels hold over 65,536 states,
+    // so each is expanded in several rounds.
+    let sys = Odometer(vec![3; 12]);
+    let one = Explorer::new(&sys).jobs(1).run();
+    let two = Explorer::new(&sys).jobs(2).run();
+    assert_eq!(one.states, 531_441);
+    assert_eq!(one.transitions, 531_441 * 12);
+    assert_eq!(one.levels, 25);
+    for id in (0..one.states as u32).step_by(997) {
+        assert_eq!(one.state(id), two.state(id));
+        assert_eq!(one.depth(id), one.state(id).iter().sum::<u32>());
+    }
+}

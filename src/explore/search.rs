@@ -85,7 +85,7 @@ pub struct Exploration {
 type ProgressFn<'a> = Box<dyn FnMut(&Progress) + Send + 'a>;
 
 /// Search options; each CLI flag maps to one builder method.
-pub struct Explorer<'a, S: TransitionSystem + ?Sized> {
+pub struct Explorer<'a, S: TransitionSystem> {
     system: &'a S,
     jobs: usize,
     max_states: u64,
@@ -117,7 +117,7 @@ struct NewEntry {
     slot: usize,
 }
 
-impl<'a, S: TransitionSystem + ?Sized> Explorer<'a, S> {
+impl<'a, S: TransitionSystem> Explorer<'a, S> {
     /// A search of `system` with default options (all cores, no limits).
     pub fn new(system: &'a S) -> Self {
         Explorer {
@@ -215,86 +215,34 @@ impl<'a, S: TransitionSystem + ?Sized> Explorer<'a, S> {
                 level_starts.pop();
                 break;
             }
-            // Phase 1: expand the frontier in chunks.
-            let n = (hi - lo) as usize;
-            let chunk_len = (n / (threads * 8)).clamp(256, 1 << 14);
-            let ranges: Vec<(u32, u32)> = (lo..hi)
-                .step_by(chunk_len)
-                .map(|a| (a, (a + chunk_len as u32).min(hi)))
-                .collect();
-            let chunks: Vec<ChunkOut> = ranges
-                .par_iter()
-                .map(|&(a, b)| expand_chunk(sys, &codec, &store, a, b))
-                .collect();
-            for c in &chunks {
-                transitions += c.transitions;
-                tau_seen |= c.tau;
-                if first_deadlock.is_none() {
-                    first_deadlock = c.deadlock;
-                }
-            }
-            // Phase 2: each shard inserts its candidates in global order.
-            let news: Vec<Vec<NewEntry>> = match &mut index {
-                Index::Direct(shards) => {
-                    shards
-                        .par_iter_mut()
-                        .enumerate()
-                        .for_each(|(s, shard)| insert_direct(s, shard, &chunks));
-                    Vec::new()
-                }
-                Index::Indirect(shards) => shards
-                    .par_iter_mut()
-                    .enumerate()
-                    .map(|(s, shard)| insert_indirect(s, shard, &chunks, &store, words))
-                    .collect(),
-            };
-            // Phase 3: number the new states in (chunk, position) order.
-            let mut chunk_base = Vec::with_capacity(chunks.len());
-            let mut word_ranks: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
+            // The level is processed in rounds of at most ROUND frontier
+            // states, which bounds the memory of the candidate buffers; the
+            // numbering (first occurrence in frontier order) does not depend
+            // on where rounds or chunks are cut.
             let mut next = hi;
-            for c in &chunks {
-                chunk_base.push(next);
-                let mut ranks = Vec::with_capacity(c.fresh.len());
-                let mut r = 0u32;
-                for w in &c.fresh {
-                    ranks.push(r);
-                    r += w.load(Ordering::Relaxed).count_ones();
-                }
-                word_ranks.push(ranks);
-                next += r;
-            }
-            if let Index::Indirect(shards) = &mut index {
-                let final_id = |chunk: u32, pos: u32| -> u32 {
-                    let c = &chunks[chunk as usize];
-                    let w = (pos / 64) as usize;
-                    let below = c.fresh[w].load(Ordering::Relaxed) & ((1u64 << (pos % 64)) - 1);
-                    chunk_base[chunk as usize] + word_ranks[chunk as usize][w] + below.count_ones()
-                };
-                shards
-                    .par_iter_mut()
-                    .zip(news.par_iter())
-                    .for_each(|(shard, new)| {
-                        for e in new {
-                            shard.set(e.slot, final_id(e.chunk, e.pos) + 1);
-                        }
-                    });
-            }
-            for c in &chunks {
-                for (w, bits) in c.fresh.iter().enumerate() {
-                    let mut bits = bits.load(Ordering::Relaxed);
-                    while bits != 0 {
-                        let p = w * 64 + bits.trailing_zeros() as usize;
-                        bits &= bits - 1;
-                        store.push(&c.packed[p * words..(p + 1) * words]);
+            let mut round_lo = lo;
+            let mut bytes = 0u64;
+            while round_lo < hi {
+                let round_hi = hi.min(round_lo.saturating_add(ROUND));
+                let chunks = self.expand_round(&codec, &store, round_lo, round_hi, threads);
+                round_lo = round_hi;
+                for c in &chunks {
+                    transitions += c.transitions;
+                    tau_seen |= c.tau;
+                    if first_deadlock.is_none() {
+                        first_deadlock = c.deadlock;
                     }
+                }
+                next = insert_round(&mut index, &mut store, &chunks, next, words);
+                bytes = store.bytes() as u64
+                    + index.bytes() as u64
+                    + chunks.iter().map(chunk_bytes).sum::<u64>();
+                peak_bytes = peak_bytes.max(bytes);
+                if cancelled() || store.len() as u64 > self.max_states || bytes > self.max_memory {
+                    break;
                 }
             }
             level_starts.push(next);
-            let bytes = store.bytes() as u64
-                + index.bytes() as u64
-                + chunks.iter().map(chunk_bytes).sum::<u64>();
-            peak_bytes = peak_bytes.max(bytes);
-            drop(chunks);
             let states = store.len() as u64;
             if let Some(f) = self.progress.as_mut() {
                 f(&Progress {
@@ -339,12 +287,103 @@ impl<'a, S: TransitionSystem + ?Sized> Explorer<'a, S> {
     }
 }
 
+impl<S: TransitionSystem> Explorer<'_, S> {
+    /// Phase 1 for the frontier states `lo..hi`, cut into chunks.
+    fn expand_round(
+        &self,
+        codec: &StateCodec,
+        store: &StateStore,
+        lo: u32,
+        hi: u32,
+        threads: usize,
+    ) -> Vec<ChunkOut> {
+        let n = (hi - lo) as usize;
+        let chunk_len = (n / (threads * 8)).clamp(256, 1 << 14);
+        let ranges: Vec<(u32, u32)> = (lo..hi)
+            .step_by(chunk_len)
+            .map(|a| (a, (a + chunk_len as u32).min(hi)))
+            .collect();
+        ranges
+            .par_iter()
+            .map(|&(a, b)| expand_chunk(self.system, codec, store, a, b))
+            .collect()
+    }
+}
+
+/// Phases 2 and 3 for one round: inserts the candidates of `chunks`, numbers
+/// the new states from `next` on in (chunk, position) order and appends them
+/// to the store. Returns the next free state number.
+fn insert_round(
+    index: &mut Index,
+    store: &mut StateStore,
+    chunks: &[ChunkOut],
+    mut next: u32,
+    words: usize,
+) -> u32 {
+    // Phase 2: each shard inserts its candidates in global order.
+    let news: Vec<Vec<NewEntry>> = match index {
+        Index::Direct(shards) => {
+            shards
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(s, shard)| insert_direct(s, shard, chunks));
+            Vec::new()
+        }
+        Index::Indirect(shards) => shards
+            .par_iter_mut()
+            .enumerate()
+            .map(|(s, shard)| insert_indirect(s, shard, chunks, store, words))
+            .collect(),
+    };
+    // Phase 3: number the new states in (chunk, position) order.
+    let mut chunk_base = Vec::with_capacity(chunks.len());
+    let mut word_ranks: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
+    for c in chunks {
+        chunk_base.push(next);
+        let mut ranks = Vec::with_capacity(c.fresh.len());
+        let mut r = 0u32;
+        for w in &c.fresh {
+            ranks.push(r);
+            r += w.load(Ordering::Relaxed).count_ones();
+        }
+        word_ranks.push(ranks);
+        next += r;
+    }
+    if let Index::Indirect(shards) = index {
+        let final_id = |chunk: u32, pos: u32| -> u32 {
+            let c = &chunks[chunk as usize];
+            let w = (pos / 64) as usize;
+            let below = c.fresh[w].load(Ordering::Relaxed) & ((1u64 << (pos % 64)) - 1);
+            chunk_base[chunk as usize] + word_ranks[chunk as usize][w] + below.count_ones()
+        };
+        shards
+            .par_iter_mut()
+            .zip(news.par_iter())
+            .for_each(|(shard, new)| {
+                for e in new {
+                    shard.set(e.slot, final_id(e.chunk, e.pos) + 1);
+                }
+            });
+    }
+    for c in chunks {
+        for (w, bits) in c.fresh.iter().enumerate() {
+            let mut bits = bits.load(Ordering::Relaxed);
+            while bits != 0 {
+                let p = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                store.push(&c.packed[p * words..(p + 1) * words]);
+            }
+        }
+    }
+    next
+}
+
 fn chunk_bytes(c: &ChunkOut) -> u64 {
     (c.packed.capacity() * 8 + c.by_shard.capacity() * 4 + c.fresh.capacity() * 8) as u64
 }
 
 /// Phase 1 for the states `a..b`.
-fn expand_chunk<S: TransitionSystem + ?Sized>(
+fn expand_chunk<S: TransitionSystem>(
     sys: &S,
     codec: &StateCodec,
     store: &StateStore,
@@ -360,13 +399,13 @@ fn expand_chunk<S: TransitionSystem + ?Sized>(
         let mut n = 0u64;
         let mut tau = false;
         if words == 1 {
-            sys.successors(&state, &mut |ev, succ| {
+            sys.for_each_successor(&state, |ev, succ| {
                 n += 1;
                 tau |= ev == TAU;
                 out.packed.push(codec.pack_word(succ));
             });
         } else {
-            sys.successors(&state, &mut |ev, succ| {
+            sys.for_each_successor(&state, |ev, succ| {
                 n += 1;
                 tau |= ev == TAU;
                 codec.pack(succ, &mut buf);
@@ -404,35 +443,42 @@ fn expand_chunk<S: TransitionSystem + ?Sized>(
     out
 }
 
+/// Most frontier states expanded in one round of a level.
+const ROUND: u32 = 1 << 16;
+
 /// How many candidates a shard probes ahead of the one it inserts, so that
 /// cache misses overlap.
 const PREFETCH: usize = 16;
 
 /// Phase 2 for shard `s` of a direct index: insert this shard's candidates of
-/// every chunk, in order; mark the new ones fresh.
+/// every chunk, in order; mark the new ones fresh. The slot of the candidate
+/// `PREFETCH` places ahead is prefetched, so cache misses overlap.
 fn insert_direct(s: usize, shard: &mut Shard<u64>, chunks: &[ChunkOut]) {
+    let mut hashes: Vec<u64> = Vec::new();
     for c in chunks {
         let group = &c.by_shard[c.offsets[s] as usize..c.offsets[s + 1] as usize];
-        for batch in group.chunks(PREFETCH) {
-            let mut hashes = [0u64; PREFETCH];
-            for (h, &p) in hashes.iter_mut().zip(batch) {
-                *h = hash_words(std::slice::from_ref(&c.packed[p as usize]));
-                shard.prefetch(*h);
+        hashes.clear();
+        hashes.extend(
+            group
+                .iter()
+                .map(|&p| hash_words(std::slice::from_ref(&c.packed[p as usize]))),
+        );
+        for (k, (&h, &p)) in hashes.iter().zip(group).enumerate() {
+            if let Some(&ahead) = hashes.get(k + PREFETCH) {
+                shard.prefetch(ahead);
             }
-            for (&h, &p) in hashes.iter().zip(batch) {
-                let entry = c.packed[p as usize] + 1;
-                let Probe::Vacant(mut slot) = shard.probe(h, |e| e == entry) else {
-                    continue;
-                };
-                if shard.needs_growth() {
-                    shard.grow(|e| hash_words(&[e - 1]), |_, _| {});
-                    if let Probe::Vacant(v) = shard.probe(h, |_| false) {
-                        slot = v;
-                    }
+            let entry = c.packed[p as usize] + 1;
+            let Probe::Vacant(mut slot) = shard.probe(h, |e| e == entry) else {
+                continue;
+            };
+            if shard.needs_growth() {
+                shard.grow(|e| hash_words(&[e - 1]), |_, _| {});
+                if let Probe::Vacant(v) = shard.probe(h, |_| false) {
+                    slot = v;
                 }
-                shard.fill(slot, entry);
-                c.fresh[p as usize / 64].fetch_or(1 << (p % 64), Ordering::Relaxed);
             }
+            shard.fill(slot, entry);
+            c.fresh[p as usize / 64].fetch_or(1 << (p % 64), Ordering::Relaxed);
         }
     }
 }

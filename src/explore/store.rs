@@ -121,6 +121,7 @@ pub enum Probe<E> {
 }
 
 /// One shard of the index: linear probing over entries where 0 means empty.
+/// The table may have any size (grown by half at 3/4 load).
 pub struct Shard<E> {
     slots: Vec<E>,
     len: usize,
@@ -151,17 +152,24 @@ impl<E: Copy + Default + PartialEq> Shard<E> {
         self.len == 0
     }
 
+    /// The first slot a probe for `hash` reads. The top bits chose the shard,
+    /// so the rest is mapped onto the table (any size, no power of two needed).
+    #[inline(always)]
+    fn home(&self, hash: u64) -> usize {
+        (((hash << SHARD_BITS) as u128 * self.slots.len() as u128) >> 64) as usize
+    }
+
     /// Prefetches the first slot a probe for `hash` reads.
     #[inline(always)]
     pub fn prefetch(&self, hash: u64) {
-        prefetch(&self.slots[(hash as usize) & (self.slots.len() - 1)]);
+        prefetch(&self.slots[self.home(hash)]);
     }
 
     /// Looks for an entry with hash `hash` for which `same(entry)` holds.
     #[inline]
     pub fn probe(&self, hash: u64, mut same: impl FnMut(E) -> bool) -> Probe<E> {
-        let mask = self.slots.len() - 1;
-        let mut i = (hash as usize) & mask;
+        let len = self.slots.len();
+        let mut i = self.home(hash);
         loop {
             let e = self.slots[i];
             if e == E::default() {
@@ -170,7 +178,10 @@ impl<E: Copy + Default + PartialEq> Shard<E> {
             if same(e) {
                 return Probe::Found(i, e);
             }
-            i = (i + 1) & mask;
+            i += 1;
+            if i == len {
+                i = 0;
+            }
         }
     }
 
@@ -193,16 +204,20 @@ impl<E: Copy + Default + PartialEq> Shard<E> {
         (self.len + 1) * 4 > self.slots.len() * 3
     }
 
-    /// Doubles the table; `hash_of(entry)` recomputes an entry's hash, and
-    /// `moved(entry, slot)` is told where every entry went.
+    /// Grows the table by half (load 3/4 becomes 1/2: the load stays between
+    /// 1/2 and 3/4, which keeps bytes per state low); `hash_of(entry)`
+    /// recomputes an entry's hash, and `moved(entry, slot)` is told where
+    /// every entry went.
     pub fn grow(&mut self, hash_of: impl Fn(E) -> u64, mut moved: impl FnMut(E, usize)) {
-        let new_len = self.slots.len() * 2;
+        let new_len = self.slots.len() + self.slots.len() / 2;
         let old = std::mem::replace(&mut self.slots, vec![E::default(); new_len]);
-        let mask = new_len - 1;
         for e in old.into_iter().filter(|&e| e != E::default()) {
-            let mut i = (hash_of(e) as usize) & mask;
+            let mut i = self.home(hash_of(e));
             while self.slots[i] != E::default() {
-                i = (i + 1) & mask;
+                i += 1;
+                if i == new_len {
+                    i = 0;
+                }
             }
             self.slots[i] = e;
             moved(e, i);

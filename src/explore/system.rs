@@ -20,6 +20,16 @@ pub trait TransitionSystem: Sync {
     /// Calls `f(event, successor)` for every transition of `state`, in an
     /// order that depends only on `state`.
     fn successors(&self, state: &[u32], f: &mut dyn FnMut(u32, &[u32]));
+    /// The same transitions as [`successors`](Self::successors), statically
+    /// dispatched; systems on the explorer's hot path override it so the
+    /// explorer's per-successor work is inlined.
+    #[inline]
+    fn for_each_successor<F: FnMut(u32, &[u32])>(&self, state: &[u32], mut f: F)
+    where
+        Self: Sized,
+    {
+        self.successors(state, &mut f)
+    }
     /// True for a successfully terminated state: it has no transitions but is
     /// not a deadlock.
     fn is_terminated(&self, state: &[u32]) -> bool;

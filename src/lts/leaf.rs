@@ -50,7 +50,13 @@ pub struct LeafLts {
     pub terms: Vec<ProcRef>,
     group_offsets: Vec<u32>,
     groups: Vec<EventGroup>,
+    /// `dense[s * alphabet.len() + local]` = index into `groups` + 1 (0 = none),
+    /// when that table is small enough; makes a partner's lookup one load.
+    dense: Vec<u32>,
 }
+
+/// Largest dense group table (entries) a leaf keeps.
+const MAX_DENSE: usize = 1 << 22;
 
 impl LeafLts {
     /// Explores `term` into a leaf LTS, interning its events in `events`.
@@ -145,6 +151,16 @@ impl LeafLts {
             .iter()
             .position(|t| matches!(**t, Proc::Omega))
             .map(|s| s as u32);
+        let mut dense = Vec::new();
+        if n.saturating_mul(alphabet.len()) <= MAX_DENSE {
+            dense = vec![0u32; n * alphabet.len()];
+            for s in 0..n {
+                for g in group_offsets[s]..group_offsets[s + 1] {
+                    let local = groups[g as usize].local as usize;
+                    dense[s * alphabet.len() + local] = g + 1;
+                }
+            }
+        }
         LeafLts {
             num_states: n as u32,
             initial: 0,
@@ -155,6 +171,7 @@ impl LeafLts {
             terms,
             group_offsets,
             groups,
+            dense,
         }
     }
 
@@ -174,6 +191,10 @@ impl LeafLts {
     /// The transitions of state `s` on the alphabet's `local`-th event, if any.
     #[inline]
     pub fn find_group(&self, s: u32, local: u32) -> Option<&EventGroup> {
+        if !self.dense.is_empty() {
+            let g = self.dense[s as usize * self.alphabet.len() + local as usize];
+            return g.checked_sub(1).map(|g| &self.groups[g as usize]);
+        }
         let gs = self.groups_of(s);
         if gs.len() <= 8 {
             gs.iter().find(|g| g.local == local)

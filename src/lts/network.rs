@@ -458,12 +458,12 @@ impl Network {
 
     /// Fills `buf` (a copy of `state`) with each successor in turn.
     #[inline]
-    fn expand(
+    fn expand<F: FnMut(u32, &[u32])>(
         &self,
         state: &[u32],
         buf: &mut [u32],
         slots: &mut [(u32, u32, u32)],
-        f: &mut dyn FnMut(u32, &[u32]),
+        f: &mut F,
     ) {
         buf.copy_from_slice(state);
         if self.is_final(state) {
@@ -518,12 +518,12 @@ impl Network {
     }
 
     /// Emits every combination of the participants' transitions in `slots`.
-    fn product(
+    fn product<F: FnMut(u32, &[u32])>(
         &self,
         slots: &[(u32, u32, u32)],
         buf: &mut [u32],
         result: u32,
-        f: &mut dyn FnMut(u32, &[u32]),
+        f: &mut F,
     ) {
         let Some((&(leaf, start, end), rest)) = slots.split_first() else {
             f(result, buf);
@@ -560,6 +560,12 @@ impl TransitionSystem for Network {
     }
 
     fn successors(&self, state: &[u32], f: &mut dyn FnMut(u32, &[u32])) {
+        self.for_each_successor(state, f);
+    }
+
+    #[inline]
+    fn for_each_successor<F: FnMut(u32, &[u32])>(&self, state: &[u32], mut f: F) {
+        let f = &mut f;
         let n = self.leaves.len();
         if n <= STACK_WIDTH {
             let mut buf = [0u32; STACK_WIDTH];
