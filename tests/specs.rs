@@ -20,7 +20,7 @@
 //! for presence and agreement, and the test prints them.
 
 use hoare::check::check_file;
-use hoare::report::{AssertionReport, FileReport, Verdict};
+use hoare::report::{AssertionReport, Verdict};
 use std::path::Path;
 
 /// `specs/NAME.csp` for a path under the crate root.
