@@ -1,12 +1,14 @@
 //! The `hoare` command line: parses arguments, calls the library, maps the
 //! outcome to an exit code (0 all assertions hold, 1 a counterexample was
-//! found, 2 usage or input error, 3 a resource limit stopped a check).
+//! found, 2 usage or input error, 3 a resource limit stopped a check; for
+//! `run`: 0 terminated or stopped by a limit, 1 deadlock, 3 interrupted).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hoare::check::{load, CheckOptions, Checker, LoadError, ProcessCheck};
 use hoare::eval::{with_big_stack, Evaluator, Value};
 use hoare::lts::{graph, CompileOptions};
 use hoare::report::{FileReport, Timing};
+use hoare::run::{read_counterexample, run_file, RunOptions, Scheduler};
 use hoare::syntax::diagnostic::render_all;
 use hoare::syntax::load::{load_file, Loaded};
 use hoare::syntax::parser::parse_expr;
@@ -36,6 +38,12 @@ struct Cli {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SchedulerArg {
+    Fair,
+    Random,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,10 +77,54 @@ enum Command {
         /// Give up (exit 3) when the state store exceeds this many MiB.
         #[arg(long, value_name = "MIB")]
         max_memory: Option<u64>,
+        /// Give up on a sequential (leaf) process beyond this many states
+        /// (default 250,000): such a process is probably infinite-state.
+        #[arg(long, value_name = "N")]
+        max_leaf_states: Option<usize>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Only the verdict lines, no counterexamples.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Run a process for real: one OS thread per leaf process, every event a
+    /// synchronisation over channels, printed live (time, step, event, processes).
+    #[command(
+        after_help = "Exit codes: 0 the process terminated (✓), or a --steps / --timeout \
+limit stopped it, or a --replay reached its end without deadlock; 1 deadlock; 2 usage or input \
+error; 3 interrupted (Ctrl-C)."
+    )]
+    Run {
+        /// Script file.
+        file: PathBuf,
+        /// The process expression, e.g. SYSTEM or 'PHIL(0)' (with --replay: taken from the assertion if omitted).
+        process: Option<String>,
+        /// Stop after N events (exit 0, with a note).
+        #[arg(long, value_name = "N")]
+        steps: Option<u64>,
+        /// Seed of every choice; the same seed gives the same run (default: from the clock, printed).
+        #[arg(long, value_name = "S")]
+        seed: Option<u64>,
+        /// Stop after this many seconds (exit 0, with a note).
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<f64>,
+        /// Follow the counterexample in this `hoare check --format json` output instead of scheduling.
+        #[arg(long, value_name = "CHECK.json")]
+        replay: Option<PathBuf>,
+        /// With --replay: the N-th assertion of the report (default: the first with a counterexample).
+        #[arg(long = "assert", value_name = "N", requires = "replay")]
+        assertion: Option<usize>,
+        /// How to pick among enabled events: fair (longest-waiting first) or random.
+        #[arg(long, value_enum, default_value_t = SchedulerArg::Fair)]
+        scheduler: SchedulerArg,
+        /// Also print hidden events (as `τ (their name)`).
+        #[arg(long)]
+        show_tau: bool,
+        /// Output format (json: one document at the end).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Only the summary, no event lines.
         #[arg(long, short)]
         quiet: bool,
     },
@@ -113,6 +165,7 @@ fn main() -> ExitCode {
             jobs,
             max_states,
             max_memory,
+            max_leaf_states,
             format,
             quiet,
         } => {
@@ -122,6 +175,9 @@ fn main() -> ExitCode {
             }
             if let Some(m) = max_memory {
                 options = options.max_memory(m.saturating_mul(1 << 20));
+            }
+            if let Some(n) = max_leaf_states {
+                options = options.compile_options(CompileOptions::default().max_leaf_states(n));
             }
             let cancel = Arc::new(AtomicBool::new(false));
             {
@@ -162,6 +218,37 @@ fn main() -> ExitCode {
                 bar.finish_and_clear();
             }
             code
+        }
+        Command::Run {
+            file,
+            process,
+            steps,
+            seed,
+            timeout,
+            replay,
+            assertion,
+            scheduler,
+            show_tau,
+            format,
+            quiet,
+        } => {
+            let scheduler = match scheduler {
+                SchedulerArg::Fair => Scheduler::Fair,
+                SchedulerArg::Random => Scheduler::Random,
+            };
+            let args = RunArgs {
+                process,
+                steps,
+                seed,
+                timeout,
+                replay,
+                assertion,
+                scheduler,
+                show_tau,
+                format,
+                quiet,
+            };
+            run_cmd(&file, args)
         }
         Command::Eval { file, exprs } => eval(file, exprs),
         Command::Graph {
@@ -308,6 +395,116 @@ fn check(
         ));
     }
     worst
+}
+
+/// The flags of `hoare run`.
+struct RunArgs {
+    process: Option<String>,
+    steps: Option<u64>,
+    seed: Option<u64>,
+    timeout: Option<f64>,
+    replay: Option<PathBuf>,
+    assertion: Option<usize>,
+    scheduler: Scheduler,
+    show_tau: bool,
+    format: Format,
+    quiet: bool,
+}
+
+fn run_cmd(file: &std::path::Path, a: RunArgs) -> u8 {
+    let usage = |m: String| {
+        eprintln!("error: {m}");
+        2
+    };
+    let seed = a.seed.unwrap_or_else(|| {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        t % 1_000_000_000
+    });
+    let mut options = RunOptions::new().seed(seed).scheduler(a.scheduler);
+    if let Some(n) = a.steps {
+        options = options.max_steps(n);
+    }
+    if let Some(t) = a.timeout {
+        match std::time::Duration::try_from_secs_f64(t) {
+            Ok(d) => options = options.timeout(d),
+            Err(_) => return usage(format!("--timeout {t}: give a number of seconds >= 0")),
+        }
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        // The first Ctrl-C stops the run cleanly (summary, exit 3); a second ends the process.
+        let _ = ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    }
+    options = options.cancel_flag(cancel);
+    let text = a.format == Format::Text;
+    let mut process = a.process;
+    let mut header = String::new();
+    if let Some(path) = &a.replay {
+        let json = match std::fs::read_to_string(path) {
+            Ok(j) => j,
+            Err(e) => return usage(format!("cannot read `{}`: {e}", path.display())),
+        };
+        let cx = match read_counterexample(&json, a.assertion) {
+            Ok(c) => c,
+            Err(m) => return usage(format!("{}: {m}", path.display())),
+        };
+        if process.is_none() {
+            process = cx.process();
+        }
+        header = format!(
+            "replaying the {} counterexample of `{}` ({} steps)\n",
+            cx.kind,
+            cx.assertion,
+            cx.steps.len()
+        );
+        options = options.replay(cx.steps);
+    }
+    let Some(process) = process else {
+        return usage("give the PROCESS to run".into());
+    };
+    let name = file.display().to_string();
+    if text {
+        out(&format!(
+            "{header}running {process} from {name}, seed {seed}\n"
+        ));
+    }
+    let live = text && !a.quiet;
+    let show_tau = a.show_tau;
+    let observer = move |occ: &hoare::run::Occurrence<'_>| {
+        if live && (show_tau || occ.event != "τ") {
+            out(&occ.line());
+        }
+    };
+    match run_file(file, &process, &options, observer) {
+        Ok((report, elapsed)) => {
+            if text {
+                out(&report.to_text(elapsed));
+            } else {
+                let mut v = serde_json::to_value(&report).unwrap_or(serde_json::Value::Null);
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("file".into(), serde_json::json!(name));
+                    o.insert("process".into(), serde_json::json!(process));
+                    o.insert("seconds".into(), serde_json::json!(elapsed.as_secs_f64()));
+                }
+                out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                ));
+            }
+            report.exit_code()
+        }
+        Err(e) => {
+            report_load_error(&e, a.format, &name);
+            2
+        }
+    }
 }
 
 /// Parses `text` as an expression in a copy of the script's sources.

@@ -274,3 +274,19 @@ fn graph_prints_dot() {
         "5 philosophers, 5 forks, 1 butler"
     );
 }
+
+#[test]
+fn infinite_state_leaf_is_an_error_not_a_hang() {
+    let o = hoare(&[
+        "check",
+        "--max-leaf-states",
+        "20000",
+        "tests/fixtures/check/infinite.csp",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("has more than 20000 states; it is probably infinite-state"),
+        "{}",
+        stdout(&o)
+    );
+}

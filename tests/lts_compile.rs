@@ -51,12 +51,12 @@ fn infinite_counter_is_a_clear_error() {
 
 #[test]
 fn infinite_counter_under_the_default_bound() {
-    // The default bound (a million states) is reached in well under a second in release.
+    // The default bound (250,000 states) is reached in well under a second in release.
     let (term, f) = counter();
     let err =
         lts::compile(hide(term, set([])), &f, &CompileOptions::default()).expect_err("infinite");
     assert_eq!(err.code, "leaf-state-limit");
-    assert!(err.message.contains("more than 1000000 states"));
+    assert!(err.message.contains("more than 250000 states"));
 }
 
 #[test]

@@ -20,7 +20,11 @@ fn alphabetised_and_butler_counts_for_n_4_5_6() {
         assert_eq!(system.states, Some(plain), "N={n}");
         let c = system.counterexample.as_ref().expect("a counterexample");
         assert_eq!(c.kind, "deadlock");
-        assert_eq!(c.trace.len(), 2 * n as usize, "N={n}: everyone sits and picks the left fork");
+        assert_eq!(
+            c.trace.len(),
+            2 * n as usize,
+            "N={n}: everyone sits and picks the left fork"
+        );
         assert_eq!(bsystem.result, Verdict::Pass, "N={n}");
         assert_eq!(bsystem.states, Some(butler), "N={n}");
     }

@@ -41,7 +41,7 @@ pub trait Forcer {
 }
 
 /// Default bound on the states of one leaf.
-pub const DEFAULT_MAX_LEAF_STATES: usize = 1_000_000;
+pub const DEFAULT_MAX_LEAF_STATES: usize = 250_000;
 /// Default bound on how deeply a state's operators may nest.
 pub const DEFAULT_MAX_TERM_DEPTH: usize = 256;
 /// Default bound on the number of synchronisation rules.
