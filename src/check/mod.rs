@@ -107,7 +107,6 @@ impl CheckOptions {
 }
 
 /// A script that could not be loaded: its sources and every diagnostic.
-#[derive(Debug)]
 pub struct LoadError {
     /// The files read, for rendering the diagnostics.
     pub sources: SourceMap,
@@ -123,6 +122,14 @@ impl LoadError {
 }
 
 impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+/// Debug shows the rendered diagnostics, so `?` in a test prints what is
+/// wrong with the script rather than the whole source map.
+impl std::fmt::Debug for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.render())
     }
