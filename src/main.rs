@@ -179,18 +179,9 @@ fn main() -> ExitCode {
             if let Some(n) = max_leaf_states {
                 options = options.compile_options(CompileOptions::default().max_leaf_states(n));
             }
-            let cancel = Arc::new(AtomicBool::new(false));
-            {
-                let cancel = cancel.clone();
-                // The first Ctrl-C stops the search at the end of its BFS level
-                // (partial statistics, exit 3); a second one ends the process.
-                let _ = ctrlc::set_handler(move || {
-                    if cancel.swap(true, Ordering::SeqCst) {
-                        std::process::exit(130);
-                    }
-                });
-            }
-            options = options.cancel_flag(cancel);
+            // The first Ctrl-C stops the search at the end of its BFS level
+            // (partial statistics, exit 3); a second one ends the process.
+            options = options.cancel_flag(ctrl_c_flag());
             let bar = (std::io::stderr().is_terminal() && !quiet)
                 .then(|| Arc::new(indicatif::ProgressBar::new_spinner()));
             if let Some(bar) = &bar {
@@ -276,6 +267,18 @@ fn progress_fn(bar: Arc<indicatif::ProgressBar>) -> hoare::check::ProgressFn {
         ));
         bar.tick();
     })
+}
+
+/// A flag the first Ctrl-C sets; a second Ctrl-C ends the process (exit 130).
+fn ctrl_c_flag() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    cancel
 }
 
 /// Prints to stdout; a closed pipe ends quietly.
@@ -432,17 +435,8 @@ fn run_cmd(file: &std::path::Path, a: RunArgs) -> u8 {
             Err(_) => return usage(format!("--timeout {t}: give a number of seconds >= 0")),
         }
     }
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = cancel.clone();
-        // The first Ctrl-C stops the run cleanly (summary, exit 3); a second ends the process.
-        let _ = ctrlc::set_handler(move || {
-            if cancel.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        });
-    }
-    options = options.cancel_flag(cancel);
+    // The first Ctrl-C stops the run cleanly (summary, exit 3); a second ends the process.
+    options = options.cancel_flag(ctrl_c_flag());
     let text = a.format == Format::Text;
     let mut process = a.process;
     let mut header = String::new();

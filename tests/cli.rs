@@ -1,27 +1,10 @@
 //! The `hoare` binary: exit codes, text and JSON output, determinism across
 //! thread counts.
 
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+mod cli;
 
-fn hoare(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hoare"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the hoare binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
-}
+use cli::{hoare, json, stderr, stdout};
 
 /// The report without timings.
 fn untimed(mut v: serde_json::Value) -> serde_json::Value {

@@ -1,27 +1,10 @@
 //! `hoare run`: exit codes, live output, JSON, determinism by seed, limits
 //! and `--replay` of a `hoare check --format json` counterexample.
 
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+mod cli;
 
-fn hoare(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hoare"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the hoare binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
-}
+use cli::{hoare, json, stderr, stdout};
 
 fn strings(v: &serde_json::Value) -> Vec<String> {
     v.as_array()
