@@ -100,12 +100,10 @@ impl Checker<'_> {
 
     fn names(net: &Network, steps: &[Step]) -> (Vec<String>, Vec<String>) {
         let all: Vec<String> = steps.iter().map(|s| net.events().name(s.event)).collect();
-        let visible = steps
-            .iter()
-            .filter(|s| s.event != TAU)
-            .map(|s| net.events().name(s.event))
-            .collect();
-        (visible, all)
+        (
+            visible_names(net.events(), steps.iter().map(|s| s.event)),
+            all,
+        )
     }
 }
 
@@ -132,6 +130,17 @@ pub(crate) fn after_events(n: usize) -> String {
         0 => "at the start".into(),
         n => format!("after {}", events(n)),
     }
+}
+
+/// The visible events among `events` (τ left out), in CSPM notation.
+pub(crate) fn visible_names(
+    table: &crate::lts::EventTable,
+    events: impl Iterator<Item = u32>,
+) -> Vec<String> {
+    events
+        .filter(|&e| e != TAU)
+        .map(|e| table.name(e))
+        .collect()
 }
 
 /// "these 3 events", "this event", "no event".

@@ -11,7 +11,7 @@
 //! both the normalisation and the product read that graph, so a divergent
 //! state is known locally.
 
-use super::counterexample::{after_events, confirm};
+use super::counterexample::{after_events, confirm, visible_names};
 use super::normal::{Graph, NormalModel};
 use super::refinement::{
     explore_graph, failure_text, normalise, read_violation, trace_labels, Checked, Mode, Product,
@@ -204,12 +204,7 @@ impl Checker<'_> {
             Some(v) => {
                 validate(&s, v, term, self.ev)?;
                 let ev = s.net.events();
-                let trace: Vec<String> = v
-                    .steps
-                    .iter()
-                    .filter(|&&e| e != TAU)
-                    .map(|&e| ev.name(e))
-                    .collect();
+                let trace = visible_names(ev, v.steps.iter().copied());
                 let after = after_events(trace.len());
                 let event = v.event.map(|e| ev.name(e));
                 let explanation = match &event {

@@ -24,7 +24,7 @@
 //! implementation (it can do the trace and the claimed end) and on the
 //! specification (it cannot), before it is reported.
 
-use super::counterexample::{after_events, confirm};
+use super::counterexample::{after_events, confirm, visible_names};
 use super::normal::{Graph, NormalError, NormalForm, NormalModel};
 use super::replay::Claim;
 use super::{explore_with, CheckOptions, Checker, Failure, Outcome};
@@ -675,12 +675,7 @@ impl Checker<'_> {
 
     fn refinement_counterexample(&self, s: &Search, v: &RawViolation) -> Counterexample {
         let (ie, se) = (s.imp_net.events(), s.spec_net.events());
-        let trace: Vec<String> = v
-            .steps
-            .iter()
-            .filter(|&&e| e != TAU)
-            .map(|&e| ie.name(e))
-            .collect();
+        let trace = visible_names(ie, v.steps.iter().copied());
         let after = after_events(trace.len());
         let event = v.event.map(|e| ie.name(e));
         let explanation = match v.kind {
