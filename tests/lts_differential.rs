@@ -9,7 +9,8 @@
 
 mod lts_support;
 
-use hoare::explore::TICK;
+use hoare::explore::codec::StateCodec;
+use hoare::explore::{Explorer, TransitionSystem, TICK};
 use hoare::lts::{self, CompileOptions, ExplicitLts};
 use lts_support::generate::case;
 
@@ -81,6 +82,7 @@ fn compare(seed: u64, cov: &mut Coverage) {
         "divergence differs for {}",
         what()
     );
+    same_packed_successors(&net, n.num_states(), n.num_transitions(), &what);
     let leaf_ticks =
         (0..net.leaf_count()).any(|i| net.leaf(i).is_some_and(|l| l.alphabet.contains(&TICK)));
     if !leaf_ticks || net.leaf_count() == 1 {
@@ -97,6 +99,44 @@ fn compare(seed: u64, cov: &mut Coverage) {
     cov.divergent += r.has_divergence() as usize;
     cov.deadlocking += !r.deadlocks().is_empty() as usize;
     cov.states += r.num_states();
+}
+
+/// The explorer (which reads one-word states through the network's
+/// delta-packing successor function) finds the states and transitions of
+/// the plain successor function, and at every state the packed successors
+/// are exactly the plain ones packed, in the same order.
+fn same_packed_successors(
+    net: &lts::network::Network,
+    states: usize,
+    transitions: usize,
+    what: &dyn Fn() -> String,
+) {
+    let ex = Explorer::new(net).jobs(1).run();
+    assert_eq!(ex.states as usize, states, "explorer states for {}", what());
+    assert_eq!(
+        ex.transitions as usize,
+        transitions,
+        "explorer transitions for {}",
+        what()
+    );
+    let codec = StateCodec::new(&net.component_sizes());
+    if codec.words() != 1 {
+        return;
+    }
+    for id in 0..ex.states as u32 {
+        let state = ex.state(id);
+        let (mut plain, mut packed) = (Vec::new(), Vec::new());
+        net.for_each_successor(&state, |e, succ| plain.push((e, codec.pack_word(succ))));
+        net.for_each_packed_successor(&state, codec.pack_word(&state), &codec, |e, w| {
+            packed.push((e, w))
+        });
+        assert_eq!(
+            packed,
+            plain,
+            "packed successors of {state:?} for {}",
+            what()
+        );
+    }
 }
 
 #[test]

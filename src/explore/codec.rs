@@ -88,6 +88,12 @@ impl StateCodec {
             .fold(0u64, |w, (&v, &off)| w | ((v as u64) << off))
     }
 
+    /// `packed` (one word) with component `i` changed from `old` to `new`.
+    #[inline(always)]
+    pub fn replace_in_word(&self, packed: u64, i: usize, old: u32, new: u32) -> u64 {
+        packed ^ (((old ^ new) as u64) << self.offsets[i])
+    }
+
     /// Unpacks `packed` into `out` (which must have `width()` entries).
     #[inline]
     pub fn unpack(&self, packed: &[u64], out: &mut [u32]) {

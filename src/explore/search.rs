@@ -16,7 +16,8 @@
 
 use super::codec::StateCodec;
 use super::store::{
-    hash_words, shard_of, Index, Probe, Shard, StateStore, MAX_STATES, PROVISIONAL, SHARDS,
+    hash_word, hash_words, shard_of, Index, Probe, Shard, StateStore, MAX_STATES, PROVISIONAL,
+    SHARDS,
 };
 use super::system::{TransitionSystem, TAU};
 use rayon::prelude::*;
@@ -109,9 +110,14 @@ pub struct Explorer<'a, S: TransitionSystem> {
 /// Successors of one chunk of the frontier, grouped by shard.
 #[derive(Default)]
 struct ChunkOut {
+    /// The candidates' packed words, by position.
     packed: Vec<u64>,
-    /// Positions grouped by shard: shard s owns `by_shard[offsets[s]..offsets[s+1]]`.
-    by_shard: Vec<u32>,
+    /// Per candidate, grouped by shard (shard s owns `keys[offsets[s]..offsets[s+1]]`,
+    /// in position order): the packed state itself for a direct index, the
+    /// hash for an indirect one. Phase 2 reads these sequentially.
+    keys: Vec<u64>,
+    /// The position of each entry of `keys`.
+    positions: Vec<u32>,
     offsets: Vec<u32>,
     transitions: u64,
     deadlock: Option<u32>,
@@ -424,7 +430,59 @@ fn insert_round(
 }
 
 fn chunk_bytes(c: &ChunkOut) -> u64 {
-    (c.packed.capacity() * 8 + c.by_shard.capacity() * 4 + c.fresh.capacity() * 8) as u64
+    (c.packed.capacity() * 8
+        + c.keys.capacity() * 8
+        + c.positions.capacity() * 4
+        + c.fresh.capacity() * 8) as u64
+}
+
+/// Slots of the chunk-local duplicate filter (a power of two).
+const FILTER_SLOTS: usize = 1 << 14;
+
+/// A chunk's candidates as they are generated, with their hashes.
+#[derive(Default)]
+struct Candidates {
+    packed: Vec<u64>,
+    hashes: Vec<u64>,
+    /// One-word states: a direct-mapped cache of recent candidates
+    /// (`packed + 1`, 0 = empty) by the low bits of their hash. Interleavings meet
+    /// within a few BFS positions, so most repeated successors are dropped
+    /// here. Dropping a candidate equal to an earlier one of the same chunk
+    /// never changes which occurrence is first in (chunk, position) order,
+    /// so state numbers stay independent of how levels are cut into chunks.
+    recent: Vec<u64>,
+}
+
+impl Candidates {
+    /// Adds a one-word candidate unless it was emitted recently.
+    #[inline(always)]
+    fn add_word(&mut self, packed: u64) {
+        let h = hash_word(packed);
+        let slot = &mut self.recent[h as usize & (FILTER_SLOTS - 1)];
+        if *slot == packed + 1 {
+            return;
+        }
+        *slot = packed + 1;
+        self.packed.push(packed);
+        self.hashes.push(h);
+    }
+
+    /// Adds a candidate of any width; returns its position.
+    #[inline]
+    fn add(&mut self, packed: &[u64]) -> u32 {
+        if let [w] = packed {
+            let before = self.hashes.len();
+            self.add_word(*w);
+            return if self.hashes.len() > before {
+                before as u32
+            } else {
+                u32::MAX
+            };
+        }
+        self.packed.extend_from_slice(packed);
+        self.hashes.push(hash_words(packed));
+        self.hashes.len() as u32 - 1
+    }
 }
 
 /// Phase 1 for the states `a..b`.
@@ -438,30 +496,38 @@ fn expand_chunk<S: TransitionSystem>(
 ) -> ChunkOut {
     let words = codec.words();
     let mut out = ChunkOut::default();
+    let mut cands = Candidates {
+        recent: if words == 1 {
+            vec![0; FILTER_SLOTS]
+        } else {
+            Vec::new()
+        },
+        ..Candidates::default()
+    };
     let mut state = vec![0u32; codec.width()];
     let mut buf = vec![0u64; words];
     for id in a..b {
-        codec.unpack(store.get(id), &mut state);
+        let parent = store.get(id);
+        codec.unpack(parent, &mut state);
         let mut n = 0u64;
         let mut tau = false;
-        if words == 1 {
-            sys.for_each_successor(&state, |ev, succ| {
+        if words == 1 && target.is_none() {
+            sys.for_each_packed_successor(&state, parent[0], codec, |ev, succ| {
                 n += 1;
                 tau |= ev == TAU;
-                if out.hit.is_none() && target.is_some_and(|t| t(succ)) {
-                    out.hit = Some(out.packed.len() as u32);
-                }
-                out.packed.push(codec.pack_word(succ));
+                cands.add_word(succ);
             });
         } else {
             sys.for_each_successor(&state, |ev, succ| {
                 n += 1;
                 tau |= ev == TAU;
-                if out.hit.is_none() && target.is_some_and(|t| t(succ)) {
-                    out.hit = Some((out.packed.len() / words) as u32);
-                }
                 codec.pack(succ, &mut buf);
-                out.packed.extend_from_slice(&buf);
+                let pos = cands.add(&buf);
+                // A dropped candidate (u32::MAX) equals an earlier one, which
+                // was tested already.
+                if pos != u32::MAX && out.hit.is_none() && target.is_some_and(|t| t(succ)) {
+                    out.hit = Some(pos);
+                }
             });
         }
         out.transitions += n;
@@ -470,27 +536,27 @@ fn expand_chunk<S: TransitionSystem>(
             out.deadlock = Some(id);
         }
     }
-    // Group positions by shard, keeping their order (counting sort).
-    let len = out.packed.len() / words;
-    let shards: Vec<u8> = out
-        .packed
-        .chunks_exact(words)
-        .map(|w| shard_of(hash_words(w)) as u8)
-        .collect();
+    // Group by shard, keeping position order (counting sort).
+    let len = cands.hashes.len();
     let mut counts = vec![0u32; SHARDS + 1];
-    for &s in &shards {
-        counts[s as usize + 1] += 1;
+    for &h in &cands.hashes {
+        counts[shard_of(h) + 1] += 1;
     }
     for s in 0..SHARDS {
         counts[s + 1] += counts[s];
     }
     let mut fill = counts.clone();
-    out.by_shard = vec![0; len];
-    for (p, &s) in shards.iter().enumerate() {
-        out.by_shard[fill[s as usize] as usize] = p as u32;
-        fill[s as usize] += 1;
+    out.keys = vec![0; len];
+    out.positions = vec![0; len];
+    for (p, &h) in cands.hashes.iter().enumerate() {
+        let s = shard_of(h);
+        let at = fill[s] as usize;
+        out.keys[at] = if words == 1 { cands.packed[p] } else { h };
+        out.positions[at] = p as u32;
+        fill[s] += 1;
     }
     out.offsets = counts;
+    out.packed = cands.packed;
     out.fresh = (0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
     out
 }
@@ -506,25 +572,20 @@ const PREFETCH: usize = 16;
 /// every chunk, in order; mark the new ones fresh. The slot of the candidate
 /// `PREFETCH` places ahead is prefetched, so cache misses overlap.
 fn insert_direct(s: usize, shard: &mut Shard<u64>, chunks: &[ChunkOut]) {
-    let mut hashes: Vec<u64> = Vec::new();
     for c in chunks {
-        let group = &c.by_shard[c.offsets[s] as usize..c.offsets[s + 1] as usize];
-        hashes.clear();
-        hashes.extend(
-            group
-                .iter()
-                .map(|&p| hash_words(std::slice::from_ref(&c.packed[p as usize]))),
-        );
-        for (k, (&h, &p)) in hashes.iter().zip(group).enumerate() {
-            if let Some(&ahead) = hashes.get(k + PREFETCH) {
-                shard.prefetch(ahead);
+        let range = c.offsets[s] as usize..c.offsets[s + 1] as usize;
+        let (keys, positions) = (&c.keys[range.clone()], &c.positions[range]);
+        for (k, (&key, &p)) in keys.iter().zip(positions).enumerate() {
+            if let Some(&ahead) = keys.get(k + PREFETCH) {
+                shard.prefetch(hash_word(ahead));
             }
-            let entry = c.packed[p as usize] + 1;
+            let h = hash_word(key);
+            let entry = key + 1;
             let Probe::Vacant(mut slot) = shard.probe(h, |e| e == entry) else {
                 continue;
             };
             if shard.needs_growth() {
-                shard.grow(|e| hash_words(&[e - 1]), |_, _| {});
+                shard.grow(|e| hash_word(e - 1), |_, _| {});
                 if let Probe::Vacant(v) = shard.probe(h, |_| false) {
                     slot = v;
                 }
@@ -564,11 +625,10 @@ fn insert_indirect(
 ) -> Vec<NewEntry> {
     let mut new: Vec<NewEntry> = Vec::new();
     for (ci, c) in chunks.iter().enumerate() {
-        let group = &c.by_shard[c.offsets[s] as usize..c.offsets[s + 1] as usize];
-        for &p in group {
+        let range = c.offsets[s] as usize..c.offsets[s + 1] as usize;
+        for (&h, &p) in c.keys[range.clone()].iter().zip(&c.positions[range]) {
             let at = p as usize * words;
             let cand = &c.packed[at..at + words];
-            let h = hash_words(cand);
             let probe = shard.probe(h, |e| entry_words(e, &new, chunks, store, words) == cand);
             let Probe::Vacant(mut slot) = probe else {
                 continue;

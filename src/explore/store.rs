@@ -36,6 +36,12 @@ pub fn hash_words(words: &[u64]) -> u64 {
     h ^ (h >> 32)
 }
 
+/// Hashes a packed state of one word (equal to `hash_words(&[word])`).
+#[inline(always)]
+pub fn hash_word(word: u64) -> u64 {
+    hash_words(std::slice::from_ref(&word))
+}
+
 /// Which shard a hash belongs to.
 #[inline]
 pub fn shard_of(hash: u64) -> usize {

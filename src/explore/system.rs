@@ -4,6 +4,8 @@
 //! small integers (one per component, e.g. per leaf process), events are
 //! integers (0 = τ, 1 = ✓), and successors come from [`TransitionSystem`].
 
+use super::codec::StateCodec;
+
 /// The internal event τ.
 pub const TAU: u32 = 0;
 /// Successful termination ✓.
@@ -29,6 +31,23 @@ pub trait TransitionSystem: Sync {
         Self: Sized,
     {
         self.successors(state, &mut f)
+    }
+    /// The same transitions again, each successor packed into one word by
+    /// `codec` (used only when packed states fit one word); `packed` is
+    /// `state` packed. The default packs every successor; systems override
+    /// it to update only the components a transition changes.
+    #[inline]
+    fn for_each_packed_successor<F: FnMut(u32, u64)>(
+        &self,
+        state: &[u32],
+        packed: u64,
+        codec: &StateCodec,
+        mut f: F,
+    ) where
+        Self: Sized,
+    {
+        let _ = packed;
+        self.for_each_successor(state, |e, s| f(e, codec.pack_word(s)))
     }
     /// True for a successfully terminated state: it has no transitions but is
     /// not a deadlock.

@@ -31,6 +31,7 @@ use super::explicit::lts_error;
 use super::leaf::LeafLts;
 use super::{CompileOptions, Forcer};
 use crate::eval::{Proc, ProcRef};
+use crate::explore::codec::StateCodec;
 use crate::explore::{TransitionSystem, TAU, TICK};
 use crate::syntax::Diagnostic;
 use rustc_hash::FxHashMap;
@@ -75,6 +76,8 @@ pub struct Network {
     rules: Vec<SyncRule>,
     /// Per leaf, per local event: the range of `hot` of rules it drives.
     drivers: Vec<Vec<(u32, u32)>>,
+    /// The leaves that drive at least one rule, in order.
+    driving: Vec<u32>,
     hot: Vec<HotRule>,
     others: Vec<Part>,
     /// Per leaf: its Ω state, or `u32::MAX`.
@@ -387,6 +390,9 @@ impl Network {
             });
             slot.1 = hot.len() as u32;
         }
+        let driving = (0..leaves.len() as u32)
+            .filter(|&i| drivers[i as usize].iter().any(|&(lo, hi)| lo < hi))
+            .collect();
         let rules = order
             .iter()
             .map(|&i| SyncRule {
@@ -401,6 +407,7 @@ impl Network {
             distinct,
             rules,
             drivers,
+            driving,
             hot,
             others,
             omega,
@@ -456,11 +463,16 @@ impl Network {
             .collect()
     }
 
-    /// Fills `buf` (a copy of `state`) with each successor in turn.
+    /// Fills `buf` (a copy of `state`) with each successor in turn and calls
+    /// `f(event, successor, packed)`. With `PACKED`, `packed` starts as
+    /// `state` packed by `codec` into one word and is kept up to date by
+    /// changing only the components a transition changes; without, it is 0.
     #[inline]
-    fn expand<F: FnMut(u32, &[u32])>(
+    fn expand<const PACKED: bool, F: FnMut(u32, &[u32], u64)>(
         &self,
         state: &[u32],
+        packed: u64,
+        codec: Option<&StateCodec>,
         buf: &mut [u32],
         slots: &mut [(u32, u32, u32)],
         f: &mut F,
@@ -469,73 +481,131 @@ impl Network {
         if self.is_final(state) {
             return;
         }
-        for (i, lts) in self.leaves.iter().enumerate() {
+        let repack = |word: u64, i: usize, old: u32, new: u32| match codec {
+            Some(c) if PACKED => c.replace_in_word(word, i, old, new),
+            _ => word,
+        };
+        for &i in &self.driving {
+            let i = i as usize;
+            let lts = &self.leaves[i];
             let s = state[i];
             let drivers = &self.drivers[i];
             for g in lts.groups_of(s) {
                 let (lo, hi) = drivers[g.local as usize];
+                let targets = &lts.transitions[g.start as usize..g.end as usize];
                 for r in &self.hot[lo as usize..hi as usize] {
-                    let targets = &lts.transitions[g.start as usize..g.end as usize];
                     let others = &self.others[r.others_start as usize..r.others_end as usize];
-                    if others.is_empty() {
-                        for &(_, t) in targets {
-                            buf[i] = t;
-                            f(r.result, buf);
+                    match others {
+                        [] => {
+                            for &(_, t) in targets {
+                                buf[i] = t;
+                                f(r.result, buf, repack(packed, i, s, t));
+                            }
                         }
-                        buf[i] = s;
-                        continue;
-                    }
-                    let mut enabled = true;
-                    for (k, p) in others.iter().enumerate() {
-                        match self.leaves[p.leaf as usize]
-                            .find_group(state[p.leaf as usize], p.local)
-                        {
-                            Some(h) => slots[k] = (p.leaf, h.start, h.end),
-                            None => {
-                                enabled = false;
-                                break;
+                        [p] => {
+                            let j = p.leaf as usize;
+                            let (sj, leaf_j) = (state[j], &self.leaves[j]);
+                            let Some(h) = leaf_j.find_group(sj, p.local) else {
+                                continue;
+                            };
+                            let partner = &leaf_j.transitions[h.start as usize..h.end as usize];
+                            for &(_, t) in targets {
+                                buf[i] = t;
+                                let word = repack(packed, i, s, t);
+                                for &(_, u) in partner {
+                                    buf[j] = u;
+                                    f(r.result, buf, repack(word, j, sj, u));
+                                }
+                                buf[j] = sj;
+                            }
+                        }
+                        _ => {
+                            let mut enabled = true;
+                            for (k, p) in others.iter().enumerate() {
+                                match self.leaves[p.leaf as usize]
+                                    .find_group(state[p.leaf as usize], p.local)
+                                {
+                                    Some(h) => slots[k] = (p.leaf, h.start, h.end),
+                                    None => {
+                                        enabled = false;
+                                        break;
+                                    }
+                                }
+                            }
+                            if !enabled {
+                                continue;
+                            }
+                            for &(_, t) in targets {
+                                buf[i] = t;
+                                let word = repack(packed, i, s, t);
+                                self.product(
+                                    &slots[..others.len()],
+                                    buf,
+                                    word,
+                                    &repack,
+                                    r.result,
+                                    f,
+                                );
                             }
                         }
                     }
-                    if !enabled {
-                        continue;
-                    }
-                    for &(_, t) in targets {
-                        buf[i] = t;
-                        self.product(&slots[..others.len()], buf, r.result, f);
-                    }
-                    buf[i] = s;
                 }
+                buf[i] = s;
             }
         }
         if let Some(fin) = self.final_state {
             if state.iter().zip(&self.omega).all(|(s, o)| s == o) {
                 buf[0] = fin;
-                f(TICK, buf);
+                f(TICK, buf, repack(packed, 0, state[0], fin));
                 buf[0] = state[0];
             }
         }
     }
 
     /// Emits every combination of the participants' transitions in `slots`.
-    fn product<F: FnMut(u32, &[u32])>(
+    fn product<F: FnMut(u32, &[u32], u64)>(
         &self,
         slots: &[(u32, u32, u32)],
         buf: &mut [u32],
+        word: u64,
+        repack: &impl Fn(u64, usize, u32, u32) -> u64,
         result: u32,
         f: &mut F,
     ) {
         let Some((&(leaf, start, end), rest)) = slots.split_first() else {
-            f(result, buf);
+            f(result, buf, word);
             return;
         };
         let lts = &self.leaves[leaf as usize];
         let old = buf[leaf as usize];
         for &(_, t) in &lts.transitions[start as usize..end as usize] {
             buf[leaf as usize] = t;
-            self.product(rest, buf, result, f);
+            let next = repack(word, leaf as usize, old, t);
+            self.product(rest, buf, next, repack, result, f);
         }
         buf[leaf as usize] = old;
+    }
+
+    /// Runs `expand` with buffers on the stack when the network is narrow.
+    #[inline]
+    fn with_buffers<const PACKED: bool, F: FnMut(u32, &[u32], u64)>(
+        &self,
+        state: &[u32],
+        packed: u64,
+        codec: Option<&StateCodec>,
+        mut f: F,
+    ) {
+        let f = &mut f;
+        let n = self.leaves.len();
+        if n <= STACK_WIDTH {
+            let mut buf = [0u32; STACK_WIDTH];
+            let mut slots = [(0u32, 0u32, 0u32); STACK_WIDTH];
+            self.expand::<PACKED, F>(state, packed, codec, &mut buf[..n], &mut slots, f);
+        } else {
+            let mut buf = vec![0u32; n];
+            let mut slots = vec![(0u32, 0u32, 0u32); n];
+            self.expand::<PACKED, F>(state, packed, codec, &mut buf, &mut slots, f);
+        }
     }
 }
 
@@ -565,17 +635,18 @@ impl TransitionSystem for Network {
 
     #[inline]
     fn for_each_successor<F: FnMut(u32, &[u32])>(&self, state: &[u32], mut f: F) {
-        let f = &mut f;
-        let n = self.leaves.len();
-        if n <= STACK_WIDTH {
-            let mut buf = [0u32; STACK_WIDTH];
-            let mut slots = [(0u32, 0u32, 0u32); STACK_WIDTH];
-            self.expand(state, &mut buf[..n], &mut slots, f);
-        } else {
-            let mut buf = vec![0u32; n];
-            let mut slots = vec![(0u32, 0u32, 0u32); n];
-            self.expand(state, &mut buf, &mut slots, f);
-        }
+        self.with_buffers::<false, _>(state, 0, None, |e, succ, _| f(e, succ));
+    }
+
+    #[inline]
+    fn for_each_packed_successor<F: FnMut(u32, u64)>(
+        &self,
+        state: &[u32],
+        packed: u64,
+        codec: &StateCodec,
+        mut f: F,
+    ) {
+        self.with_buffers::<true, _>(state, packed, Some(codec), |e, _, word| f(e, word));
     }
 
     fn is_terminated(&self, state: &[u32]) -> bool {
