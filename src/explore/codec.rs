@@ -85,18 +85,25 @@ impl StateCodec {
         state
             .iter()
             .zip(&self.offsets)
-            .fold(0u64, |w, (&v, &off)| w | ((v as u64) << off))
+            .fold(0u64, |w, (&v, &off)| w | (v as u64).wrapping_shl(off))
     }
 
     /// `packed` (one word) with component `i` changed from `old` to `new`.
     #[inline(always)]
     pub fn replace_in_word(&self, packed: u64, i: usize, old: u32, new: u32) -> u64 {
-        packed ^ (((old ^ new) as u64) << self.offsets[i])
+        packed ^ ((old ^ new) as u64).wrapping_shl(self.offsets[i])
     }
 
     /// Unpacks `packed` into `out` (which must have `width()` entries).
     #[inline]
     pub fn unpack(&self, packed: &[u64], out: &mut [u32]) {
+        if let [word] = packed {
+            // One word: no component straddles a boundary (branch-free).
+            for ((o, &off), &w) in out.iter_mut().zip(&self.offsets).zip(&self.widths) {
+                *o = (word.wrapping_shr(off) & ((1u64 << w) - 1)) as u32;
+            }
+            return;
+        }
         for ((o, &off), &w) in out.iter_mut().zip(&self.offsets).zip(&self.widths) {
             if w == 0 {
                 *o = 0;
@@ -137,6 +144,22 @@ mod tests {
         let mut back = vec![0u32; 13];
         c.unpack(&packed, &mut back);
         assert_eq!(back, state);
+    }
+
+    #[test]
+    fn a_full_word_with_trailing_zero_width_components_round_trips() {
+        // 64 bits exactly, then a one-value component at offset 64.
+        let c = StateCodec::new(&[1 << 16, 1 << 16, 1 << 16, 1 << 16, 1]);
+        assert_eq!(c.words(), 1);
+        let state = [65_535, 1, 40_000, 65_534, 0];
+        let word = c.pack_word(&state);
+        let mut back = [9; 5];
+        c.unpack(&[word], &mut back);
+        assert_eq!(back, state);
+        assert_eq!(
+            c.replace_in_word(word, 2, 40_000, 7),
+            c.pack_word(&[65_535, 1, 7, 65_534, 0])
+        );
     }
 
     #[test]

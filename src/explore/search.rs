@@ -442,46 +442,62 @@ const FILTER_SLOTS: usize = 1 << 14;
 /// A chunk's candidates as they are generated, with their hashes.
 #[derive(Default)]
 struct Candidates {
+    /// `packed[..len]` (one-word states: one word per candidate, and one
+    /// spare entry written before the filter decides).
     packed: Vec<u64>,
     hashes: Vec<u64>,
+    /// Number of candidates kept.
+    len: usize,
     /// One-word states: a direct-mapped cache of recent candidates
-    /// (`packed + 1`, 0 = empty) by the low bits of their hash. Interleavings meet
-    /// within a few BFS positions, so most repeated successors are dropped
-    /// here. Dropping a candidate equal to an earlier one of the same chunk
-    /// never changes which occurrence is first in (chunk, position) order,
-    /// so state numbers stay independent of how levels are cut into chunks.
+    /// (`packed + 1`, 0 = empty) by the low bits of their hash. Interleavings
+    /// meet within a few BFS positions, so most repeated successors are
+    /// dropped here. Dropping a candidate equal to an earlier one of the same
+    /// chunk never changes which occurrence is first in (chunk, position)
+    /// order, so state numbers stay independent of how levels are cut into
+    /// chunks.
     recent: Vec<u64>,
 }
 
 impl Candidates {
-    /// Adds a one-word candidate unless it was emitted recently.
+    /// Adds a one-word candidate unless it was emitted recently. Branch-free
+    /// on the filter's verdict (which is unpredictable): the candidate is
+    /// always written to the spare entry and kept by advancing `len`.
     #[inline(always)]
     fn add_word(&mut self, packed: u64) {
+        if self.len == self.packed.len() {
+            let more = self.packed.len().max(1024);
+            self.packed.resize(self.len + more, 0);
+            self.hashes.resize(self.len + more, 0);
+        }
         let h = hash_word(packed);
         let slot = &mut self.recent[h as usize & (FILTER_SLOTS - 1)];
-        if *slot == packed + 1 {
-            return;
-        }
+        let fresh = *slot != packed + 1;
         *slot = packed + 1;
-        self.packed.push(packed);
-        self.hashes.push(h);
+        self.packed[self.len] = packed;
+        self.hashes[self.len] = h;
+        self.len += fresh as usize;
     }
 
-    /// Adds a candidate of any width; returns its position.
+    /// Adds a candidate of any width; returns its position, or `None` if it
+    /// was dropped as a repeat.
     #[inline]
-    fn add(&mut self, packed: &[u64]) -> u32 {
+    fn add(&mut self, packed: &[u64]) -> Option<u32> {
+        let before = self.len;
         if let [w] = packed {
-            let before = self.hashes.len();
             self.add_word(*w);
-            return if self.hashes.len() > before {
-                before as u32
-            } else {
-                u32::MAX
-            };
+        } else {
+            self.packed.extend_from_slice(packed);
+            self.hashes.push(hash_words(packed));
+            self.len += 1;
         }
-        self.packed.extend_from_slice(packed);
-        self.hashes.push(hash_words(packed));
-        self.hashes.len() as u32 - 1
+        (self.len > before).then_some(before as u32)
+    }
+
+    /// The kept candidates' words and hashes.
+    fn finish(mut self, words: usize) -> (Vec<u64>, Vec<u64>) {
+        self.packed.truncate(self.len * words);
+        self.hashes.truncate(self.len);
+        (self.packed, self.hashes)
     }
 }
 
@@ -522,11 +538,12 @@ fn expand_chunk<S: TransitionSystem>(
                 n += 1;
                 tau |= ev == TAU;
                 codec.pack(succ, &mut buf);
-                let pos = cands.add(&buf);
-                // A dropped candidate (u32::MAX) equals an earlier one, which
-                // was tested already.
-                if pos != u32::MAX && out.hit.is_none() && target.is_some_and(|t| t(succ)) {
-                    out.hit = Some(pos);
+                // A dropped candidate equals an earlier one, which was
+                // tested already.
+                if let Some(pos) = cands.add(&buf) {
+                    if out.hit.is_none() && target.is_some_and(|t| t(succ)) {
+                        out.hit = Some(pos);
+                    }
                 }
             });
         }
@@ -537,9 +554,10 @@ fn expand_chunk<S: TransitionSystem>(
         }
     }
     // Group by shard, keeping position order (counting sort).
-    let len = cands.hashes.len();
+    let (packed, hashes) = cands.finish(words);
+    let len = hashes.len();
     let mut counts = vec![0u32; SHARDS + 1];
-    for &h in &cands.hashes {
+    for &h in &hashes {
         counts[shard_of(h) + 1] += 1;
     }
     for s in 0..SHARDS {
@@ -548,15 +566,15 @@ fn expand_chunk<S: TransitionSystem>(
     let mut fill = counts.clone();
     out.keys = vec![0; len];
     out.positions = vec![0; len];
-    for (p, &h) in cands.hashes.iter().enumerate() {
+    for (p, &h) in hashes.iter().enumerate() {
         let s = shard_of(h);
         let at = fill[s] as usize;
-        out.keys[at] = if words == 1 { cands.packed[p] } else { h };
+        out.keys[at] = if words == 1 { packed[p] } else { h };
         out.positions[at] = p as u32;
         fill[s] += 1;
     }
     out.offsets = counts;
-    out.packed = cands.packed;
+    out.packed = packed;
     out.fresh = (0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
     out
 }

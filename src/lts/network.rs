@@ -61,7 +61,16 @@ struct HotRule {
 struct Part {
     leaf: u32,
     local: u32,
+    /// Start of this (leaf LTS, event) pair's column in `Network::columns`,
+    /// or [`NO_COLUMN`] when the columns would be too big.
+    column: u32,
 }
+
+/// [`Part::column`] when the part is looked up in its leaf instead.
+const NO_COLUMN: u32 = u32::MAX;
+
+/// Most entries of all partner columns together (8 bytes each).
+const MAX_COLUMN_ENTRIES: usize = 1 << 24;
 
 /// A compiled network of leaves; implements [`TransitionSystem`].
 #[derive(Clone, Debug)]
@@ -80,6 +89,14 @@ pub struct Network {
     driving: Vec<u32>,
     hot: Vec<HotRule>,
     others: Vec<Part>,
+    /// The targets of every distinct leaf LTS's transitions, concatenated.
+    targets: Vec<u32>,
+    /// Per leaf: where its LTS's transitions start in `targets`.
+    target_base: Vec<u32>,
+    /// Per (leaf LTS, event) pair some part reads, per state of that LTS:
+    /// the range of `targets` of its transitions on the event (empty if
+    /// none). A partner's transitions are then one load away.
+    columns: Vec<(u32, u32)>,
     /// Per leaf: its Ω state, or `u32::MAX`.
     omega: Vec<u32>,
     /// Multi-leaf networks that can terminate: component 0's value for the final Ω.
@@ -382,6 +399,7 @@ impl Network {
             others.extend(d.parts[1..].iter().map(|&(j, f)| Part {
                 leaf: j,
                 local: local(j, f),
+                column: NO_COLUMN,
             }));
             hot.push(HotRule {
                 result: d.result,
@@ -390,6 +408,8 @@ impl Network {
             });
             slot.1 = hot.len() as u32;
         }
+        let (targets, target_base) = flatten_targets(&leaves);
+        let columns = build_columns(&leaves, &target_base, &mut others);
         let driving = (0..leaves.len() as u32)
             .filter(|&i| drivers[i as usize].iter().any(|&(lo, hi)| lo < hi))
             .collect();
@@ -410,6 +430,9 @@ impl Network {
             driving,
             hot,
             others,
+            targets,
+            target_base,
+            columns,
             omega,
             final_state,
         }
@@ -504,15 +527,16 @@ impl Network {
                         }
                         [p] => {
                             let j = p.leaf as usize;
-                            let (sj, leaf_j) = (state[j], &self.leaves[j]);
-                            let Some(h) = leaf_j.find_group(sj, p.local) else {
+                            let sj = state[j];
+                            let (start, end) = self.partner(p, sj);
+                            if start == end {
                                 continue;
-                            };
-                            let partner = &leaf_j.transitions[h.start as usize..h.end as usize];
+                            }
+                            let partner = &self.targets[start as usize..end as usize];
                             for &(_, t) in targets {
                                 buf[i] = t;
                                 let word = repack(packed, i, s, t);
-                                for &(_, u) in partner {
+                                for &u in partner {
                                     buf[j] = u;
                                     f(r.result, buf, repack(word, j, sj, u));
                                 }
@@ -522,15 +546,12 @@ impl Network {
                         _ => {
                             let mut enabled = true;
                             for (k, p) in others.iter().enumerate() {
-                                match self.leaves[p.leaf as usize]
-                                    .find_group(state[p.leaf as usize], p.local)
-                                {
-                                    Some(h) => slots[k] = (p.leaf, h.start, h.end),
-                                    None => {
-                                        enabled = false;
-                                        break;
-                                    }
+                                let (start, end) = self.partner(p, state[p.leaf as usize]);
+                                if start == end {
+                                    enabled = false;
+                                    break;
                                 }
+                                slots[k] = (p.leaf, start, end);
                             }
                             if !enabled {
                                 continue;
@@ -562,7 +583,22 @@ impl Network {
         }
     }
 
-    /// Emits every combination of the participants' transitions in `slots`.
+    /// The range of `targets` holding the transitions of part `p`'s leaf
+    /// from state `s` on the part's event (empty if it has none).
+    #[inline(always)]
+    fn partner(&self, p: &Part, s: u32) -> (u32, u32) {
+        if p.column != NO_COLUMN {
+            return self.columns[(p.column + s) as usize];
+        }
+        let j = p.leaf as usize;
+        let base = self.target_base[j];
+        self.leaves[j]
+            .find_group(s, p.local)
+            .map_or((0, 0), |g| (base + g.start, base + g.end))
+    }
+
+    /// Emits every combination of the participants' transitions in `slots`
+    /// (ranges of `targets`).
     fn product<F: FnMut(u32, &[u32], u64)>(
         &self,
         slots: &[(u32, u32, u32)],
@@ -576,9 +612,8 @@ impl Network {
             f(result, buf, word);
             return;
         };
-        let lts = &self.leaves[leaf as usize];
         let old = buf[leaf as usize];
-        for &(_, t) in &lts.transitions[start as usize..end as usize] {
+        for &t in &self.targets[start as usize..end as usize] {
             buf[leaf as usize] = t;
             let next = repack(word, leaf as usize, old, t);
             self.product(rest, buf, next, repack, result, f);
@@ -607,6 +642,57 @@ impl Network {
             self.expand::<PACKED, F>(state, packed, codec, &mut buf, &mut slots, f);
         }
     }
+}
+
+/// The targets of all distinct leaf LTSs concatenated, and where each
+/// leaf's start.
+fn flatten_targets(leaves: &[Arc<LeafLts>]) -> (Vec<u32>, Vec<u32>) {
+    let mut targets = Vec::new();
+    let mut seen: FxHashMap<*const LeafLts, u32> = FxHashMap::default();
+    let base = leaves
+        .iter()
+        .map(|l| {
+            *seen.entry(Arc::as_ptr(l)).or_insert_with(|| {
+                let b = targets.len() as u32;
+                targets.extend(l.transitions.iter().map(|&(_, t)| t));
+                b
+            })
+        })
+        .collect();
+    (targets, base)
+}
+
+/// Builds one column per (leaf LTS, event) pair that `parts` read, sets each
+/// part's `column`, and returns the columns; parts past
+/// [`MAX_COLUMN_ENTRIES`] keep [`NO_COLUMN`].
+fn build_columns(
+    leaves: &[Arc<LeafLts>],
+    target_base: &[u32],
+    parts: &mut [Part],
+) -> Vec<(u32, u32)> {
+    let mut columns: Vec<(u32, u32)> = Vec::new();
+    let mut made: FxHashMap<(*const LeafLts, u32), u32> = FxHashMap::default();
+    for p in parts.iter_mut() {
+        let j = p.leaf as usize;
+        let lts = &leaves[j];
+        let key = (Arc::as_ptr(lts), p.local);
+        if let Some(&c) = made.get(&key) {
+            p.column = c;
+            continue;
+        }
+        if columns.len() + lts.num_states as usize > MAX_COLUMN_ENTRIES {
+            continue;
+        }
+        let c = columns.len() as u32;
+        let base = target_base[j];
+        columns.extend((0..lts.num_states).map(|s| {
+            lts.find_group(s, p.local)
+                .map_or((0, 0), |g| (base + g.start, base + g.end))
+        }));
+        made.insert(key, c);
+        p.column = c;
+    }
+    columns
 }
 
 /// Widths up to this use buffers on the stack in `successors`.
