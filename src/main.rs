@@ -337,34 +337,26 @@ fn check(
                     };
                     Ok((FileReport::new(name.clone(), vec![r]), timing))
                 }
-                None => {
-                    let (mut report, mut timing) = checker.check_all(&name);
-                    if let Some(n) = only {
-                        if n == 0 || n > report.assertions.len() {
-                            let d = Diagnostic::error(
-                                "no-such-assertion",
-                                format!(
-                                    "--assert {n}: the file has {} assertions",
-                                    report.assertions.len()
-                                ),
-                                Default::default(),
-                            );
-                            return Err(LoadError {
-                                sources: loaded.sources.clone(),
-                                diagnostics: vec![Diagnostic {
-                                    labels: Vec::new(),
-                                    ..d
-                                }],
-                            });
-                        }
-                        report = FileReport::new(
-                            name.clone(),
-                            vec![report.assertions.swap_remove(n - 1)],
+                None => match only {
+                    None => Ok(checker.check_all(&name)),
+                    Some(n) => checker.check_nth(&name, n).ok_or_else(|| {
+                        let d = Diagnostic::error(
+                            "no-such-assertion",
+                            format!(
+                                "--assert {n}: the file has {} assertions",
+                                ev.assertions().len()
+                            ),
+                            Default::default(),
                         );
-                        timing.seconds = vec![timing.seconds[n - 1]];
-                    }
-                    Ok((report, timing))
-                }
+                        LoadError {
+                            sources: loaded.sources.clone(),
+                            diagnostics: vec![Diagnostic {
+                                labels: Vec::new(),
+                                ..d
+                            }],
+                        }
+                    }),
+                },
             }
         });
         if let Some(bar) = bar {

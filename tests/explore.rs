@@ -134,6 +134,7 @@ fn random_systems_match_naive_bfs_for_any_thread_count() {
             (None, None) => {}
             other => panic!("seed {seed}: deadlock mismatch {other:?}"),
         }
+        check_divergence(&sys, &one, seed);
         for jobs in [2, 3] {
             let many = Explorer::new(&sys).jobs(jobs).run();
             assert_eq!(many.states, one.states);
@@ -151,6 +152,104 @@ fn random_systems_match_naive_bfs_for_any_thread_count() {
             assert_eq!(d1, d2);
         }
     }
+}
+
+/// `find_divergence` against brute force: the lowest-numbered state from
+/// which a τ-path returns to itself, and a shortest such cycle.
+fn check_divergence(sys: &dyn TransitionSystem, ex: &hoare::explore::Exploration, seed: u64) {
+    let n = ex.states as u32;
+    let tau_succ = |id: u32| {
+        let mut out = Vec::new();
+        sys.successors(&ex.state(id), &mut |ev, t| {
+            if ev == TAU {
+                out.push(ex.lookup(t).expect("successor stored"));
+            }
+        });
+        out
+    };
+    // Length of the shortest τ-cycle through s, by BFS.
+    let shortest_cycle = |s: u32| -> Option<usize> {
+        let mut dist: HashMap<u32, usize> = HashMap::from([(s, 0)]);
+        let mut queue = VecDeque::from([s]);
+        while let Some(v) = queue.pop_front() {
+            for w in tau_succ(v) {
+                if w == s {
+                    return Some(dist[&v] + 1);
+                }
+                if !dist.contains_key(&w) {
+                    dist.insert(w, dist[&v] + 1);
+                    queue.push_back(w);
+                }
+            }
+        }
+        None
+    };
+    let expected = (0..n).find_map(|s| shortest_cycle(s).map(|len| (s, len)));
+    let found = ex.find_divergence(sys);
+    match (expected, &found) {
+        (None, None) => {}
+        (Some((s, len)), Some(d)) => {
+            assert_eq!(d.state, s, "seed {seed}: lowest state on a τ-cycle");
+            assert_eq!(d.cycle.len(), len, "seed {seed}: shortest cycle");
+            let mut cur = s;
+            for step in &d.cycle {
+                assert_eq!(step.event, TAU);
+                assert!(
+                    tau_succ(cur).contains(&step.state),
+                    "seed {seed}: not a τ-step"
+                );
+                cur = step.state;
+            }
+            assert_eq!(cur, s, "seed {seed}: the cycle returns");
+        }
+        other => panic!("seed {seed}: divergence mismatch {other:?}"),
+    }
+}
+
+/// A random graph on `n` states without self-loops: τ-cycles of many lengths.
+struct RandomGraph {
+    n: u32,
+    seed: u64,
+}
+
+impl TransitionSystem for RandomGraph {
+    fn width(&self) -> usize {
+        1
+    }
+    fn component_sizes(&self) -> Vec<u32> {
+        vec![self.n]
+    }
+    fn initial(&self) -> Vec<u32> {
+        vec![0]
+    }
+    fn successors(&self, state: &[u32], f: &mut dyn FnMut(u32, &[u32])) {
+        let h = mix(self.seed ^ state[0] as u64);
+        for k in 0..1 + h % 3 {
+            let r = mix(h.wrapping_add(k + 1));
+            let t = (state[0] + 1 + (r % (self.n as u64 - 1)) as u32) % self.n;
+            let ev = if r >> 40 & 3 == 0 { TAU } else { 2 };
+            f(ev, &[t]);
+        }
+    }
+    fn is_terminated(&self, _: &[u32]) -> bool {
+        false
+    }
+}
+
+#[test]
+fn divergences_are_the_lowest_state_on_a_shortest_tau_cycle() {
+    let mut lengths = std::collections::BTreeSet::new();
+    for seed in 0..80u64 {
+        let sys = RandomGraph { n: 400, seed };
+        let one = Explorer::new(&sys).jobs(1).run();
+        check_divergence(&sys, &one, seed);
+        if let Some(d) = one.find_divergence(&sys) {
+            lengths.insert(d.cycle.len());
+        }
+        let two = Explorer::new(&sys).jobs(2).run();
+        assert_eq!(two.find_divergence(&sys), one.find_divergence(&sys));
+    }
+    assert!(lengths.len() >= 3, "cycle lengths covered: {lengths:?}");
 }
 
 /// A ring counter per component: exactly the product of the sizes.

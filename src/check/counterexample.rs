@@ -1,7 +1,7 @@
 //! Turning explorer paths into reported counterexamples: events in CSPM
 //! notation, each leaf's part, and a replay through the reference semantics.
 
-use super::replay::{replay, Claim, Replay};
+use super::replay::{follow_exactly, is_deadlocked, replay, Claim, Replay};
 use super::{Checker, Failure};
 use crate::eval::{Proc, ProcRef};
 use crate::explore::{Divergence, Exploration, Step, TAU};
@@ -83,19 +83,71 @@ impl Checker<'_> {
             .collect()
     }
 
+    /// Replays a counterexample through the reference semantics: first state
+    /// by state (each network state's term must be reached from the previous
+    /// one by the step's event; for a divergence the cycle must return to its
+    /// first term), which is exact and cheap; if that does not apply (the
+    /// network and the terms differ in τ steps of terminating tails), by the
+    /// visible trace with τ-closures. A refuted replay is an internal error.
     fn validate(
         &self,
         term: &ProcRef,
         net: &Network,
+        ex: &Exploration,
         steps: &[Step],
+        cycle: &[Step],
         claim: Claim,
     ) -> Result<(), Failure> {
+        if self
+            .replays_exactly(term, net, ex, steps, cycle, &claim)
+            .map_err(Failure::Diagnostic)?
+        {
+            return Ok(());
+        }
         let trace: Vec<Label> = steps
             .iter()
             .filter(|s| s.event != TAU)
             .map(|s| net.events().label(s.event))
             .collect();
         confirm(term, self.ev, &trace, claim)
+    }
+
+    /// Whether `steps` then `cycle` replay state by state from `term` and end
+    /// as `claim` says (a deadlock, or a τ-cycle back to the cycle's start).
+    /// `false` means only "not shown this way".
+    fn replays_exactly(
+        &self,
+        term: &ProcRef,
+        net: &Network,
+        ex: &Exploration,
+        steps: &[Step],
+        cycle: &[Step],
+        claim: &Claim,
+    ) -> Result<bool, crate::syntax::Diagnostic> {
+        if net.term_of(&ex.state(0)).as_ref() != Some(term) {
+            return Ok(false);
+        }
+        let mut exact = Vec::with_capacity(steps.len() + cycle.len());
+        for s in steps.iter().chain(cycle) {
+            let Some(t) = net.term_of(&ex.state(s.state)) else {
+                return Ok(false);
+            };
+            exact.push((net.events().label(s.event), t));
+        }
+        let (path, around) = exact.split_at(steps.len());
+        let Some(end) = follow_exactly(term, self.ev, path)? else {
+            return Ok(false);
+        };
+        Ok(match claim {
+            Claim::Deadlock => is_deadlocked(&end, self.ev)?,
+            Claim::Divergence => {
+                !around.is_empty()
+                    && around.iter().all(|(l, _)| *l == Label::Tau)
+                    && around.last().map(|(_, t)| t) == Some(&end)
+                    && follow_exactly(&end, self.ev, around)?.is_some()
+            }
+            _ => false,
+        })
     }
 
     fn names(net: &Network, steps: &[Step]) -> (Vec<String>, Vec<String>) {
@@ -162,7 +214,7 @@ pub(crate) fn path_counterexample(
     kind: &str,
 ) -> Result<Counterexample, Failure> {
     let steps = ex.path_to(net, id);
-    c.validate(term, net, &steps, Claim::Deadlock)?;
+    c.validate(term, net, ex, &steps, &[], Claim::Deadlock)?;
     let (trace, all) = Checker::names(net, &steps);
     let state = ex.state(id);
     Ok(Counterexample {
@@ -187,7 +239,7 @@ pub(crate) fn divergence_counterexample(
     ex: &Exploration,
     d: &Divergence,
 ) -> Result<Counterexample, Failure> {
-    c.validate(term, net, &d.path, Claim::Divergence)?;
+    c.validate(term, net, ex, &d.path, &d.cycle, Claim::Divergence)?;
     let (trace, all) = Checker::names(net, &d.path);
     let state = ex.state(d.state);
     Ok(Counterexample {

@@ -222,6 +222,18 @@ impl<'a> Checker<'a> {
         (FileReport::new(file, reports), timing)
     }
 
+    /// Checks only the `n`-th assertion (1-based, in source order); `None`
+    /// if the script has fewer.
+    pub fn check_nth(&self, file: &str, n: usize) -> Option<(FileReport, Timing)> {
+        let a = self.ev.assertions().get(n.checked_sub(1)?)?;
+        let t = Instant::now();
+        let report = self.check_assertion(a);
+        let timing = Timing {
+            seconds: vec![t.elapsed().as_secs_f64()],
+        };
+        Some((FileReport::new(file, vec![report]), timing))
+    }
+
     /// Checks one assertion.
     pub fn check_assertion(&self, a: &Assertion) -> AssertionReport {
         let text = self

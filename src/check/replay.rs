@@ -163,6 +163,34 @@ fn describe(claim: &Claim) -> String {
     }
 }
 
+/// Follows `steps` from `term` exactly: each `(label, next)` must be a
+/// transition of the current term in the reference semantics. Returns the
+/// last term, or `None` if some step is not a transition (then only the
+/// visible trace can be replayed, with [`replay`]).
+pub fn follow_exactly(
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+    steps: &[(Label, ProcRef)],
+) -> Result<Option<ProcRef>, Diagnostic> {
+    let mut current = term.clone();
+    for (label, next) in steps {
+        if !transitions(&current, forcer)?
+            .iter()
+            .any(|(l, u)| l == label && u == next)
+        {
+            return Ok(None);
+        }
+        current = next.clone();
+    }
+    Ok(Some(current))
+}
+
+/// Whether `term` is deadlocked in the reference semantics: no transitions
+/// and not terminated.
+pub fn is_deadlocked(term: &ProcRef, forcer: &dyn Forcer) -> Result<bool, Diagnostic> {
+    Ok(!matches!(**term, crate::eval::Proc::Omega) && transitions(term, forcer)?.is_empty())
+}
+
 /// Replays the visible `trace` from `term` and checks `claim` at its end.
 pub fn replay(
     term: &ProcRef,

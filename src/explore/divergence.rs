@@ -34,92 +34,134 @@ impl TauGraph {
     }
 }
 
+/// States per parallel task when the τ-graph is built.
+const GRAPH_CHUNK: u32 = 4096;
+
 fn tau_graph<S: TransitionSystem + ?Sized>(ex: &Exploration, sys: &S) -> TauGraph {
     let n = ex.states as u32;
-    let rows: Vec<Vec<u32>> = (0..n)
+    // Each task builds the rows of a run of states: (row lengths, targets).
+    let parts: Vec<(Vec<u32>, Vec<u32>)> = (0..n.div_ceil(GRAPH_CHUNK))
         .into_par_iter()
-        .map_init(
-            || vec![0u64; ex.codec.words()],
-            |buf, id| {
-                let mut out = Vec::new();
-                sys.successors(&ex.state(id), &mut |ev, succ| {
+        .map(|c| {
+            let (lo, hi) = (c * GRAPH_CHUNK, ((c + 1) * GRAPH_CHUNK).min(n));
+            let words = ex.codec.words();
+            let mut buf = vec![0u64; words];
+            let mut state = vec![0u32; ex.codec.width()];
+            // The τ-successors of the whole run, packed, then looked up at once.
+            let (mut counts, mut packed) = (Vec::with_capacity((hi - lo) as usize), Vec::new());
+            for id in lo..hi {
+                let before = packed.len();
+                ex.codec.unpack(ex.store.get(id), &mut state);
+                sys.successors(&state, &mut |ev, succ| {
                     if ev == TAU {
-                        ex.codec.pack(succ, buf);
-                        if let Some(t) = ex.lookup_packed(buf) {
-                            out.push(t);
-                        }
+                        ex.codec.pack(succ, &mut buf);
+                        packed.extend_from_slice(&buf);
                     }
                 });
-                out.sort_unstable();
-                out.dedup();
-                out
-            },
-        )
+                counts.push((packed.len() - before) / words);
+            }
+            let found = ex.lookup_batch(&packed, words);
+            let (mut lens, mut targets) = (Vec::with_capacity(counts.len()), Vec::new());
+            let mut at = 0;
+            for count in counts {
+                let start = targets.len();
+                targets.extend(
+                    found[at..at + count]
+                        .iter()
+                        .copied()
+                        .filter(|&t| t != u32::MAX),
+                );
+                at += count;
+                let row = &mut targets[start..];
+                row.sort_unstable();
+                let mut kept = 0;
+                for k in 0..row.len() {
+                    if k == 0 || row[k] != row[kept - 1] {
+                        row[kept] = row[k];
+                        kept += 1;
+                    }
+                }
+                targets.truncate(start + kept);
+                lens.push(kept as u32);
+            }
+            (lens, targets)
+        })
         .collect();
-    let mut offsets = Vec::with_capacity(rows.len() + 1);
+    let mut offsets = Vec::with_capacity(n as usize + 1);
     offsets.push(0u64);
-    let mut targets = Vec::new();
-    for r in rows {
-        targets.extend_from_slice(&r);
-        offsets.push(targets.len() as u64);
+    let mut targets = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+    for (lens, part) in parts {
+        for len in lens {
+            offsets.push(offsets[offsets.len() - 1] + len as u64);
+        }
+        targets.extend_from_slice(&part);
     }
     TauGraph { offsets, targets }
 }
 
 /// Lowest-numbered state lying on a τ-cycle, by iterative Tarjan.
+///
+/// Per state one pair `(index, low)` (one cache line touched per visit);
+/// a state whose component is finished gets index `DONE`, so "on the stack"
+/// is "visited and not done". Roots are taken in increasing order, so once a
+/// cycle through a state below the next root is known, no later component
+/// (all of whose states are above that root) can hold a lower one.
 fn lowest_on_cycle(g: &TauGraph, n: u32) -> Option<u32> {
     const UNSEEN: u32 = u32::MAX;
-    let mut index = vec![UNSEEN; n as usize];
-    let mut low = vec![0u32; n as usize];
-    let mut on_stack = vec![false; n as usize];
+    const DONE: u32 = u32::MAX - 1;
+    let mut meta = vec![(UNSEEN, 0u32); n as usize];
     let mut stack: Vec<u32> = Vec::new();
+    let mut calls: Vec<(u32, usize)> = Vec::new();
     let mut next = 0u32;
     let mut best: Option<u32> = None;
     for root in 0..n {
-        if index[root as usize] != UNSEEN || g.edges(root).is_empty() {
+        if best.is_some_and(|b| b < root) {
+            break;
+        }
+        if meta[root as usize].0 != UNSEEN || g.edges(root).is_empty() {
             continue;
         }
         // (vertex, next edge position)
-        let mut calls: Vec<(u32, usize)> = vec![(root, 0)];
-        index[root as usize] = next;
-        low[root as usize] = next;
+        calls.push((root, 0));
+        meta[root as usize] = (next, next);
         next += 1;
         stack.push(root);
-        on_stack[root as usize] = true;
         while let Some(&mut (v, ref mut ei)) = calls.last_mut() {
             let edges = g.edges(v);
             if *ei < edges.len() {
                 let w = edges[*ei];
                 *ei += 1;
-                if index[w as usize] == UNSEEN {
-                    index[w as usize] = next;
-                    low[w as usize] = next;
+                let (wi, _) = meta[w as usize];
+                if wi == UNSEEN {
+                    meta[w as usize] = (next, next);
                     next += 1;
                     stack.push(w);
-                    on_stack[w as usize] = true;
                     calls.push((w, 0));
-                } else if on_stack[w as usize] {
-                    low[v as usize] = low[v as usize].min(index[w as usize]);
+                } else if wi != DONE {
+                    let m = &mut meta[v as usize].1;
+                    *m = (*m).min(wi);
                 }
                 continue;
             }
             calls.pop();
+            let (vi, vl) = meta[v as usize];
             if let Some(&(u, _)) = calls.last() {
-                low[u as usize] = low[u as usize].min(low[v as usize]);
+                let m = &mut meta[u as usize].1;
+                *m = (*m).min(vl);
             }
-            if low[v as usize] == index[v as usize] {
-                let mut comp = Vec::new();
+            if vl == vi {
+                let mut size = 0usize;
+                let mut lowest = v;
                 while let Some(w) = stack.pop() {
-                    on_stack[w as usize] = false;
-                    comp.push(w);
+                    meta[w as usize].0 = DONE;
+                    size += 1;
+                    lowest = lowest.min(w);
                     if w == v {
                         break;
                     }
                 }
-                let cyclic = comp.len() > 1 || g.edges(v).contains(&v);
-                if cyclic {
-                    let m = comp.iter().copied().min().unwrap_or(v);
-                    best = Some(best.map_or(m, |b: u32| b.min(m)));
+                if size > 1 || g.edges(v).contains(&v) {
+                    best = Some(best.map_or(lowest, |b: u32| b.min(lowest)));
                 }
             }
         }
@@ -127,24 +169,31 @@ fn lowest_on_cycle(g: &TauGraph, n: u32) -> Option<u32> {
     best
 }
 
-/// Shortest τ-path from `s` back to `s` (BFS over τ-edges).
-fn cycle_from(g: &TauGraph, s: u32) -> Vec<u32> {
-    let mut prev: rustc_hash::FxHashMap<u32, u32> = Default::default();
+/// Shortest τ-path from `s` back to `s` (BFS over τ-edges), if one is found
+/// within `budget` states.
+fn cycle_from(g: &TauGraph, s: u32, n: u32, budget: usize) -> Vec<u32> {
+    const NONE: u32 = u32::MAX;
+    let mut prev = vec![NONE; n as usize];
     let mut queue = VecDeque::from([s]);
+    let mut visited = 0usize;
     while let Some(v) = queue.pop_front() {
+        visited += 1;
+        if visited > budget {
+            break;
+        }
         for &w in g.edges(v) {
             if w == s {
                 let mut path = vec![s];
                 let mut cur = v;
                 while cur != s {
                     path.push(cur);
-                    cur = prev[&cur];
+                    cur = prev[cur as usize];
                 }
                 path.reverse();
                 return path;
             }
-            if let std::collections::hash_map::Entry::Vacant(e) = prev.entry(w) {
-                e.insert(v);
+            if prev[w as usize] == NONE {
+                prev[w as usize] = v;
                 queue.push_back(w);
             }
         }
@@ -159,9 +208,20 @@ impl Exploration {
         if !self.tau_seen {
             return None;
         }
+        let n = self.states as u32;
         let g = tau_graph(self, sys);
-        let s = lowest_on_cycle(&g, self.states as u32)?;
-        let cycle_states = cycle_from(&g, s);
+        // Often the lowest state with a τ-edge is itself on a τ-cycle (the
+        // initial state of `P \ Events`, say); then it is the answer and a
+        // search from it, much cheaper than Tarjan over the whole graph,
+        // shows it. Otherwise Tarjan decides.
+        let first = (0..n).find(|&v| !g.edges(v).is_empty())?;
+        let quick = cycle_from(&g, first, n, n as usize / 4);
+        let (s, cycle_states) = if quick.is_empty() {
+            let s = lowest_on_cycle(&g, n)?;
+            (s, cycle_from(&g, s, n, usize::MAX))
+        } else {
+            (first, quick)
+        };
         let cycle = cycle_states
             .iter()
             .map(|&t| Step {

@@ -7,9 +7,10 @@
 //! counterexamples deterministic and shortest.
 
 use super::search::Exploration;
-use super::store::{hash_words, shard_of, Index, Probe};
+use super::store::{hash_word, hash_words, prefetch, shard_of, Index, Probe, Shard};
 use super::system::TransitionSystem;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// One step of a path: the event taken and the state reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,19 +32,80 @@ impl Exploration {
                     Probe::Vacant(_) => None,
                 }
             }
-            Index::Direct(_) => {
-                let sorted = self.sorted_ids.get_or_init(|| {
-                    let mut ids: Vec<u32> = (0..self.store.len() as u32).collect();
-                    ids.par_sort_unstable_by_key(|&i| self.store.get(i)[0]);
-                    ids
-                });
-                let at = sorted.partition_point(|&i| self.store.get(i)[0] < packed[0]);
-                sorted
-                    .get(at)
-                    .copied()
-                    .filter(|&i| self.store.get(i) == packed)
+            Index::Direct(shards) => {
+                let h = hash_words(packed);
+                let shard = shard_of(h);
+                match shards[shard].probe(h, |e| e == packed[0] + 1) {
+                    Probe::Found(slot, _) => self.slot_ids(shards)[shard][slot].checked_sub(1),
+                    Probe::Vacant(_) => None,
+                }
             }
         }
+    }
+
+    /// The numbers of many packed states (`words` words each, concatenated),
+    /// `u32::MAX` for one never reached. Same answers as
+    /// [`lookup_packed`](Self::lookup_packed), but with a direct index the
+    /// probes of later states are prefetched while earlier ones are read, so
+    /// cache misses overlap.
+    pub fn lookup_batch(&self, packed: &[u64], words: usize) -> Vec<u32> {
+        let Index::Direct(shards) = &self.index else {
+            return packed
+                .chunks_exact(words)
+                .map(|p| self.lookup_packed(p).unwrap_or(u32::MAX))
+                .collect();
+        };
+        const AHEAD: usize = 16;
+        let ids = self.slot_ids(shards);
+        let hashes: Vec<u64> = packed.iter().map(|&w| hash_word(w)).collect();
+        let mut found: Vec<(u32, u32)> = Vec::with_capacity(packed.len());
+        for (k, (&w, &h)) in packed.iter().zip(&hashes).enumerate() {
+            if let Some(&a) = hashes.get(k + AHEAD) {
+                shards[shard_of(a)].prefetch(a);
+            }
+            let shard = shard_of(h);
+            found.push(match shards[shard].probe(h, |e| e == w + 1) {
+                Probe::Found(slot, _) => (shard as u32, slot as u32),
+                Probe::Vacant(_) => (u32::MAX, 0),
+            });
+        }
+        (0..found.len())
+            .map(|k| {
+                if let Some(&(s, slot)) = found.get(k + AHEAD) {
+                    if s != u32::MAX {
+                        prefetch(&ids[s as usize][slot as usize]);
+                    }
+                }
+                let (s, slot) = found[k];
+                if s == u32::MAX {
+                    return u32::MAX;
+                }
+                ids[s as usize][slot as usize].wrapping_sub(1)
+            })
+            .collect()
+    }
+
+    /// For a direct index, per shard and slot: the number of the state held
+    /// there + 1 (0 = empty). Built on first use (one probe per state, in
+    /// parallel), so lookups after a search cost two loads.
+    fn slot_ids(&self, shards: &[Shard<u64>]) -> &[Vec<u32>] {
+        self.slot_ids.get_or_init(|| {
+            let ids: Vec<Vec<AtomicU32>> = shards
+                .iter()
+                .map(|s| (0..s.capacity()).map(|_| AtomicU32::new(0)).collect())
+                .collect();
+            (0..self.store.len() as u32).into_par_iter().for_each(|id| {
+                let word = self.store.get(id)[0];
+                let h = hash_word(word);
+                let shard = shard_of(h);
+                if let Probe::Found(slot, _) = shards[shard].probe(h, |e| e == word + 1) {
+                    ids[shard][slot].store(id + 1, Ordering::Relaxed);
+                }
+            });
+            ids.into_iter()
+                .map(|v| v.into_iter().map(AtomicU32::into_inner).collect())
+                .collect()
+        })
     }
 
     /// The number of state vector `state`, if it was reached.

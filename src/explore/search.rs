@@ -82,8 +82,8 @@ pub struct Exploration {
     pub(crate) codec: StateCodec,
     pub(crate) store: StateStore,
     pub(crate) index: Index,
-    /// State numbers sorted by packed state, built on demand for lookups.
-    pub(crate) sorted_ids: std::sync::OnceLock<Vec<u32>>,
+    /// Direct index: the state number in each slot, built on demand for lookups.
+    pub(crate) slot_ids: std::sync::OnceLock<Vec<Vec<u32>>>,
     pub(crate) level_starts: Vec<u32>,
 }
 
@@ -314,7 +314,7 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
             codec,
             store,
             index,
-            sorted_ids: std::sync::OnceLock::new(),
+            slot_ids: std::sync::OnceLock::new(),
             level_starts,
         }
     }

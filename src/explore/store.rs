@@ -153,6 +153,11 @@ impl<E: Copy + Default + PartialEq> Shard<E> {
         self.len
     }
 
+    /// Number of slots.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.len == 0

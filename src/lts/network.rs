@@ -75,6 +75,8 @@ const MAX_COLUMN_ENTRIES: usize = 1 << 24;
 /// A compiled network of leaves; implements [`TransitionSystem`].
 #[derive(Clone, Debug)]
 pub struct Network {
+    /// The term the network was compiled from.
+    root: ProcRef,
     events: EventTable,
     /// Per leaf: its LTS (shared between leaves with the same term).
     leaves: Vec<Arc<LeafLts>>,
@@ -208,6 +210,7 @@ pub fn compile(
     };
     let distinct = cache.len();
     Ok(Network::index(
+        term.clone(),
         events,
         leaves,
         leaf_terms,
@@ -365,7 +368,9 @@ fn combine(
 
 impl Network {
     /// Builds the successor index: rules grouped by their first participant.
+    #[allow(clippy::too_many_arguments)]
     fn index(
+        root: ProcRef,
         events: EventTable,
         leaves: Vec<Arc<LeafLts>>,
         leaf_terms: Vec<ProcRef>,
@@ -421,6 +426,7 @@ impl Network {
             })
             .collect();
         Network {
+            root,
             events,
             leaves,
             leaf_terms,
@@ -472,6 +478,65 @@ impl Network {
     /// True if `state` is the final state after the network's ✓.
     pub fn is_final(&self, state: &[u32]) -> bool {
         self.final_state.is_some() && state.first().copied() == self.final_state
+    }
+
+    /// The process term of network state `state`: the compiled term with
+    /// each leaf replaced by its term in `state` (Ω for the final state).
+    /// Lets a counterexample be replayed state by state in the term
+    /// semantics. `None` only if `state` is not a state of this network.
+    pub fn term_of(&self, state: &[u32]) -> Option<ProcRef> {
+        if self.is_final(state) {
+            return Some(Arc::new(Proc::Omega));
+        }
+        enum Frame<'a> {
+            Visit(&'a ProcRef),
+            Combine(&'a ProcRef),
+        }
+        let mut stack = vec![Frame::Visit(&self.root)];
+        let mut built: Vec<ProcRef> = Vec::new();
+        let mut leaf = 0usize;
+        while let Some(frame) = stack.pop() {
+            match frame {
+                Frame::Visit(t) => match &**t {
+                    Proc::Parallel(p, _, q)
+                    | Proc::AlphaParallel(p, _, _, q)
+                    | Proc::Linked(p, _, q) => {
+                        stack.push(Frame::Combine(t));
+                        stack.push(Frame::Visit(q));
+                        stack.push(Frame::Visit(p));
+                    }
+                    Proc::Hide(p, _) | Proc::Rename(p, _) => {
+                        stack.push(Frame::Combine(t));
+                        stack.push(Frame::Visit(p));
+                    }
+                    _ => {
+                        let s = *state.get(leaf)? as usize;
+                        built.push(self.leaves.get(leaf)?.terms.get(s)?.clone());
+                        leaf += 1;
+                    }
+                },
+                Frame::Combine(t) => {
+                    let node = match &**t {
+                        Proc::Hide(_, a) => Proc::Hide(built.pop()?, a.clone()),
+                        Proc::Rename(_, pairs) => Proc::Rename(built.pop()?, pairs.clone()),
+                        binary => {
+                            let q = built.pop()?;
+                            let p = built.pop()?;
+                            match binary {
+                                Proc::Parallel(_, a, _) => Proc::Parallel(p, a.clone(), q),
+                                Proc::AlphaParallel(_, a, b, _) => {
+                                    Proc::AlphaParallel(p, a.clone(), b.clone(), q)
+                                }
+                                Proc::Linked(_, links, _) => Proc::Linked(p, links.clone(), q),
+                                _ => return None,
+                            }
+                        }
+                    };
+                    built.push(Arc::new(node));
+                }
+            }
+        }
+        built.pop()
     }
 
     /// Each leaf's state in `state` described for people (thunks shown by `forcer`).
