@@ -74,7 +74,8 @@ enum Command {
         /// Give up (exit 3) beyond this many states.
         #[arg(long, value_name = "N")]
         max_states: Option<u64>,
-        /// Give up (exit 3) when the state store exceeds this many MiB.
+        /// Give up (exit 3) when the state store exceeds this many MiB (or the search
+        /// for τ-cycles after it would).
         #[arg(long, value_name = "MIB")]
         max_memory: Option<u64>,
         /// Give up on a sequential (leaf) process beyond this many states

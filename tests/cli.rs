@@ -137,6 +137,28 @@ fn assert_flag_selects_one_assertion() {
 }
 
 #[test]
+fn memory_limit_covers_the_search_for_tau_cycles() {
+    let file = "tests/fixtures/check/divergence_memory.csp";
+    let o = hoare(&["check", "--max-memory", "1", "--format", "json", file]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let a = &json(&o)["assertions"][0];
+    assert_eq!(a["result"], "unknown");
+    assert_eq!(a["states"], 20_736);
+    let message = a["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("memory limit of 1 MiB reached: looking for τ-cycles among 20,736 states and 82,944 τ-transitions needs up to 2 MiB"),
+        "{message}"
+    );
+    // Without the limit the divergence is found.
+    let o = hoare(&["check", "--format", "json", file]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        json(&o)["assertions"][0]["counterexample"]["kind"],
+        "divergence"
+    );
+}
+
+#[test]
 fn state_limit_exits_3_with_partial_counts() {
     let o = hoare(&[
         "check",

@@ -387,6 +387,27 @@ pub(crate) fn explore_with<S: TransitionSystem>(
     ))
 }
 
+/// Refuses to start a search for τ-cycles after `ex` that could take the
+/// memory past `options.max_memory` (a limit, with the exploration's counts).
+pub(crate) fn divergence_fits(options: &CheckOptions, ex: &Exploration) -> Result<(), Failure> {
+    let need = ex.peak_bytes.saturating_add(ex.divergence_bytes());
+    if need <= options.max_memory {
+        return Ok(());
+    }
+    Err(Failure::Limit(
+        format!(
+            "memory limit of {} MiB reached: looking for τ-cycles among {} states and {} τ-transitions \
+             needs up to {} MiB: no verdict",
+            options.max_memory >> 20,
+            group(ex.states),
+            group(ex.tau_transitions),
+            need.div_ceil(1 << 20)
+        ),
+        ex.states,
+        ex.transitions,
+    ))
+}
+
 /// What a check found about the property (before `assert not` is applied).
 pub(crate) struct Outcome {
     pub holds: bool,

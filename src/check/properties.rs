@@ -2,7 +2,7 @@
 //! network.
 
 use super::counterexample::{divergence_counterexample, path_counterexample};
-use super::{Checker, Failure, Outcome};
+use super::{divergence_fits, Checker, Failure, Outcome};
 use crate::eval::{ProcRef, Value};
 use crate::explore::{Exploration, Explorer, TransitionSystem, TAU};
 use crate::lts::{compile, Network};
@@ -31,7 +31,10 @@ impl Checker<'_> {
         let net = self.network(term)?;
         let ex = self.explore(&net, label)?;
         let divergence = match model {
-            Model::FailuresDivergences => ex.find_divergence(&net),
+            Model::FailuresDivergences => {
+                divergence_fits(&self.options, &ex)?;
+                ex.find_divergence(&net)
+            }
             _ => None,
         };
         let deadlock = ex.first_deadlock;
@@ -57,6 +60,7 @@ impl Checker<'_> {
     pub(crate) fn divergence(&self, term: &ProcRef, label: &str) -> Result<Outcome, Failure> {
         let net = self.network(term)?;
         let ex = self.explore(&net, label)?;
+        divergence_fits(&self.options, &ex)?;
         let counterexample = match ex.find_divergence(&net) {
             Some(v) => Some(divergence_counterexample(self, term, &net, &ex, &v)?),
             None => None,

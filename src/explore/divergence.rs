@@ -202,6 +202,17 @@ fn cycle_from(g: &TauGraph, s: u32, n: u32, budget: usize) -> Vec<u32> {
 }
 
 impl Exploration {
+    /// Bytes [`find_divergence`](Self::find_divergence) may allocate beyond
+    /// the exploration itself (an upper bound): the τ-graph, Tarjan's and the
+    /// cycle search's per-state arrays, and the slot-to-state table.
+    pub fn divergence_bytes(&self) -> u64 {
+        if !self.tau_seen {
+            return 0;
+        }
+        let slots = self.index.bytes() as u64 / 8 * 4;
+        4 * self.tau_transitions + (8 + 8 + 4) * self.states + slots
+    }
+
     /// The reachable τ-cycle closest to the initial state, if any.
     /// Only meaningful for a complete exploration.
     pub fn find_divergence<S: TransitionSystem + ?Sized>(&self, sys: &S) -> Option<Divergence> {

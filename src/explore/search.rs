@@ -75,6 +75,8 @@ pub struct Exploration {
     pub found: Option<u32>,
     /// Whether any τ transition was seen.
     pub tau_seen: bool,
+    /// Number of τ transitions generated (repeats included).
+    pub tau_transitions: u64,
     /// Peak bytes held by the store and index (an estimate from capacities).
     pub peak_bytes: u64,
     /// Wall time.
@@ -123,7 +125,7 @@ struct ChunkOut {
     deadlock: Option<u32>,
     /// The first candidate position satisfying the target predicate.
     hit: Option<u32>,
-    tau: bool,
+    taus: u64,
     /// Bit `p` set when candidate `p` is a new state (set in the insert phase).
     fresh: Vec<AtomicU64>,
 }
@@ -231,7 +233,7 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
         let mut first_deadlock: Option<u32> = None;
         let target = self.target.as_deref();
         let mut found: Option<u32> = target.and_then(|t| t(&sys.initial()).then_some(0));
-        let mut tau_seen = false;
+        let mut tau_transitions = 0u64;
         let mut stopped = found.map(|_| StopReason::FoundTarget);
         let mut peak_bytes = 0u64;
         let cancel = self.cancel.clone();
@@ -257,7 +259,7 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
                 round_lo = round_hi;
                 for c in &chunks {
                     transitions += c.transitions;
-                    tau_seen |= c.tau;
+                    tau_transitions += c.taus;
                     if first_deadlock.is_none() {
                         first_deadlock = c.deadlock;
                     }
@@ -308,7 +310,8 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
             stopped,
             first_deadlock,
             found,
-            tau_seen,
+            tau_seen: tau_transitions > 0,
+            tau_transitions,
             peak_bytes,
             elapsed: start.elapsed(),
             codec,
@@ -526,17 +529,17 @@ fn expand_chunk<S: TransitionSystem>(
         let parent = store.get(id);
         codec.unpack(parent, &mut state);
         let mut n = 0u64;
-        let mut tau = false;
+        let mut taus = 0u64;
         if words == 1 && target.is_none() {
             sys.for_each_packed_successor(&state, parent[0], codec, |ev, succ| {
                 n += 1;
-                tau |= ev == TAU;
+                taus += (ev == TAU) as u64;
                 cands.add_word(succ);
             });
         } else {
             sys.for_each_successor(&state, |ev, succ| {
                 n += 1;
-                tau |= ev == TAU;
+                taus += (ev == TAU) as u64;
                 codec.pack(succ, &mut buf);
                 // A dropped candidate equals an earlier one, which was
                 // tested already.
@@ -548,7 +551,7 @@ fn expand_chunk<S: TransitionSystem>(
             });
         }
         out.transitions += n;
-        out.tau |= tau;
+        out.taus += taus;
         if n == 0 && out.deadlock.is_none() && !sys.is_terminated(&state) {
             out.deadlock = Some(id);
         }
