@@ -186,6 +186,9 @@ fn main() -> ExitCode {
             let bar = (std::io::stderr().is_terminal() && !quiet)
                 .then(|| Arc::new(indicatif::ProgressBar::new_spinner()));
             if let Some(bar) = &bar {
+                // Redrawn from a thread of its own, so a message set before a
+                // long phase without levels (the search for τ-cycles) shows.
+                bar.enable_steady_tick(std::time::Duration::from_millis(200));
                 options = options.on_progress(progress_fn(bar.clone()));
             }
             let what = match (deadlock, divergence) {

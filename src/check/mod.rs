@@ -387,11 +387,26 @@ pub(crate) fn explore_with<S: TransitionSystem>(
     ))
 }
 
-/// Refuses to start a search for τ-cycles after `ex` that could take the
-/// memory past `options.max_memory` (a limit, with the exploration's counts).
-pub(crate) fn divergence_fits(options: &CheckOptions, ex: &Exploration) -> Result<(), Failure> {
+/// Called before the search for τ-cycles after `ex`: refuses to start one
+/// that could take the memory past `options.max_memory` (a limit, with the
+/// exploration's counts), and tells the progress display what is going on.
+pub(crate) fn divergence_fits(
+    options: &CheckOptions,
+    ex: &Exploration,
+    label: &str,
+) -> Result<(), Failure> {
     let need = ex.peak_bytes.saturating_add(ex.divergence_bytes());
     if need <= options.max_memory {
+        if let (Some(p), true) = (&options.progress, ex.tau_seen) {
+            let progress = crate::explore::Progress {
+                level: ex.levels,
+                states: ex.states,
+                transitions: ex.transitions,
+                bytes: need,
+                elapsed: ex.elapsed,
+            };
+            p(&format!("{label}: looking for τ-cycles"), &progress);
+        }
         return Ok(());
     }
     Err(Failure::Limit(

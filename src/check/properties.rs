@@ -32,7 +32,7 @@ impl Checker<'_> {
         let ex = self.explore(&net, label)?;
         let divergence = match model {
             Model::FailuresDivergences => {
-                divergence_fits(&self.options, &ex)?;
+                divergence_fits(&self.options, &ex, label)?;
                 ex.find_divergence(&net)
             }
             _ => None,
@@ -60,7 +60,7 @@ impl Checker<'_> {
     pub(crate) fn divergence(&self, term: &ProcRef, label: &str) -> Result<Outcome, Failure> {
         let net = self.network(term)?;
         let ex = self.explore(&net, label)?;
-        divergence_fits(&self.options, &ex)?;
+        divergence_fits(&self.options, &ex, label)?;
         let counterexample = match ex.find_divergence(&net) {
             Some(v) => Some(divergence_counterexample(self, term, &net, &ex, &v)?),
             None => None,

@@ -517,7 +517,7 @@ pub(crate) fn search(
     let ex = explore_with(options, explorer, label)?;
     let mut violation = ex.found.map(|err| read_violation(&product, &ex, err));
     if divergences && ex.tau_seen {
-        divergence_fits(options, &ex)?;
+        divergence_fits(options, &ex, label)?;
         if let Some(d) = ex.find_divergence(&product) {
             if !matches!(ex.found, Some(err) if err < d.state) {
                 let s = ex.state(d.state);
