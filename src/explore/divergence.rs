@@ -22,15 +22,24 @@ pub struct Divergence {
     pub cycle: Vec<Step>,
 }
 
-/// The τ-edges of an explored space in compressed rows.
+/// The τ-edges of an explored space in compressed rows, one block per run
+/// of [`GRAPH_CHUNK`] states (as built in parallel; never concatenated, so
+/// the graph is held once).
 struct TauGraph {
-    offsets: Vec<u64>,
+    blocks: Vec<GraphBlock>,
+}
+
+/// The rows of one run of states: row `i` is `targets[offsets[i]..offsets[i + 1]]`.
+struct GraphBlock {
+    offsets: Vec<u32>,
     targets: Vec<u32>,
 }
 
 impl TauGraph {
     fn edges(&self, v: u32) -> &[u32] {
-        &self.targets[self.offsets[v as usize] as usize..self.offsets[v as usize + 1] as usize]
+        let b = &self.blocks[(v / GRAPH_CHUNK) as usize];
+        let i = (v % GRAPH_CHUNK) as usize;
+        &b.targets[b.offsets[i] as usize..b.offsets[i + 1] as usize]
     }
 }
 
@@ -39,8 +48,8 @@ const GRAPH_CHUNK: u32 = 4096;
 
 fn tau_graph<S: TransitionSystem + ?Sized>(ex: &Exploration, sys: &S) -> TauGraph {
     let n = ex.states as u32;
-    // Each task builds the rows of a run of states: (row lengths, targets).
-    let parts: Vec<(Vec<u32>, Vec<u32>)> = (0..n.div_ceil(GRAPH_CHUNK))
+    // Each task builds the rows of a run of states.
+    let blocks: Vec<GraphBlock> = (0..n.div_ceil(GRAPH_CHUNK))
         .into_par_iter()
         .map(|c| {
             let (lo, hi) = (c * GRAPH_CHUNK, ((c + 1) * GRAPH_CHUNK).min(n));
@@ -61,7 +70,9 @@ fn tau_graph<S: TransitionSystem + ?Sized>(ex: &Exploration, sys: &S) -> TauGrap
                 counts.push((packed.len() - before) / words);
             }
             let found = ex.lookup_batch(&packed, words);
-            let (mut lens, mut targets) = (Vec::with_capacity(counts.len()), Vec::new());
+            let mut offsets = Vec::with_capacity(counts.len() + 1);
+            offsets.push(0u32);
+            let mut targets = Vec::new();
             let mut at = 0;
             for count in counts {
                 let start = targets.len();
@@ -82,21 +93,13 @@ fn tau_graph<S: TransitionSystem + ?Sized>(ex: &Exploration, sys: &S) -> TauGrap
                     }
                 }
                 targets.truncate(start + kept);
-                lens.push(kept as u32);
+                offsets.push(targets.len() as u32);
             }
-            (lens, targets)
+            targets.shrink_to_fit();
+            GraphBlock { offsets, targets }
         })
         .collect();
-    let mut offsets = Vec::with_capacity(n as usize + 1);
-    offsets.push(0u64);
-    let mut targets = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
-    for (lens, part) in parts {
-        for len in lens {
-            offsets.push(offsets[offsets.len() - 1] + len as u64);
-        }
-        targets.extend_from_slice(&part);
-    }
-    TauGraph { offsets, targets }
+    TauGraph { blocks }
 }
 
 /// Lowest-numbered state lying on a τ-cycle, by iterative Tarjan.
@@ -210,7 +213,7 @@ impl Exploration {
             return 0;
         }
         let slots = self.index.bytes() as u64 / 8 * 4;
-        4 * self.tau_transitions + (8 + 8 + 4) * self.states + slots
+        4 * self.tau_transitions + (4 + 8 + 4) * self.states + slots
     }
 
     /// The reachable τ-cycle closest to the initial state, if any.
