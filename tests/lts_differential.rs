@@ -86,6 +86,9 @@ fn compare(seed: u64, cov: &mut Coverage) {
     let leaf_ticks =
         (0..net.leaf_count()).any(|i| net.leaf(i).is_some_and(|l| l.alphabet.contains(&TICK)));
     if !leaf_ticks || net.leaf_count() == 1 {
+        same_terms_as_network(&net, &term, &t, &what);
+    }
+    if !leaf_ticks || net.leaf_count() == 1 {
         assert_eq!(
             n.num_states(),
             r.num_states(),
@@ -136,6 +139,41 @@ fn same_packed_successors(
             "packed successors of {state:?} for {}",
             what()
         );
+    }
+}
+
+/// Without termination inside a network, each network state is a term of
+/// the reference semantics (`Network::term_of`), and every network
+/// transition is a transition between those terms: what lets
+/// counterexamples be replayed state by state.
+fn same_terms_as_network(
+    net: &lts::network::Network,
+    term: &hoare::eval::ProcRef,
+    forcer: &dyn lts::Forcer,
+    what: &dyn Fn() -> String,
+) {
+    let ex = Explorer::new(net).jobs(1).run();
+    assert_eq!(
+        net.term_of(&ex.state(0)).as_ref(),
+        Some(term),
+        "initial term for {}",
+        what()
+    );
+    for id in 0..(ex.states as u32).min(200) {
+        let state = ex.state(id);
+        let from = net.term_of(&state).expect("a network state");
+        let reference = lts::transitions(&from, forcer).expect("reference transitions");
+        net.for_each_successor(&state, |e, succ| {
+            let step = (
+                net.events().label(e),
+                net.term_of(succ).expect("a network state"),
+            );
+            assert!(
+                reference.contains(&step),
+                "network step {step:?} from {from} is not a term transition for {}",
+                what()
+            );
+        });
     }
 }
 

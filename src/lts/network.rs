@@ -124,22 +124,26 @@ pub fn is_network_operator(p: &Proc) -> bool {
     )
 }
 
-/// Compiles `term` into a network of leaves and synchronisation rules.
-pub fn compile(
-    term: &ProcRef,
-    forcer: &dyn Forcer,
-    options: &CompileOptions,
-) -> Result<Network, Diagnostic> {
+/// A step of [`post_order`].
+enum NetworkNode<'a> {
+    /// A leaf (any term that is not a network operator).
+    Leaf(&'a ProcRef),
+    /// A network operator, after all its children.
+    Operator(&'a ProcRef),
+}
+
+/// Walks the network operators of `root` and its leaves in post-order, left
+/// child first (so leaves come in the network's leaf order), stopping at the
+/// first error. Iterative: nesting depth is not bounded by the stack.
+fn post_order<'a, E>(
+    root: &'a ProcRef,
+    mut visit: impl FnMut(NetworkNode<'a>) -> Result<(), E>,
+) -> Result<(), E> {
     enum Frame<'a> {
         Visit(&'a ProcRef),
         Combine(&'a ProcRef),
     }
-    let mut events = EventTable::new();
-    let mut cache: FxHashMap<ProcRef, Arc<LeafLts>> = FxHashMap::default();
-    let mut leaves: Vec<Arc<LeafLts>> = Vec::new();
-    let mut leaf_terms: Vec<ProcRef> = Vec::new();
-    let mut results: Vec<Vec<Draft>> = Vec::new();
-    let mut stack = vec![Frame::Visit(term)];
+    let mut stack = vec![Frame::Visit(root)];
     while let Some(frame) = stack.pop() {
         match frame {
             Frame::Visit(t) => match &**t {
@@ -154,31 +158,51 @@ pub fn compile(
                     stack.push(Frame::Combine(t));
                     stack.push(Frame::Visit(p));
                 }
-                _ => {
-                    let lts = match cache.get(t) {
-                        Some(l) => l.clone(),
-                        None => {
-                            let l = Arc::new(LeafLts::compile(t, forcer, &mut events, options)?);
-                            cache.insert(t.clone(), l.clone());
-                            l
-                        }
-                    };
-                    let i = leaves.len() as u32;
-                    results.push(
-                        lts.alphabet
-                            .iter()
-                            .filter(|&&e| e != TICK)
-                            .map(|&e| Draft {
-                                result: e,
-                                parts: vec![(i, e)],
-                            })
-                            .collect(),
-                    );
-                    leaves.push(lts);
-                    leaf_terms.push(t.clone());
-                }
+                _ => visit(NetworkNode::Leaf(t))?,
             },
-            Frame::Combine(t) => {
+            Frame::Combine(t) => visit(NetworkNode::Operator(t))?,
+        }
+    }
+    Ok(())
+}
+
+/// Compiles `term` into a network of leaves and synchronisation rules.
+pub fn compile(
+    term: &ProcRef,
+    forcer: &dyn Forcer,
+    options: &CompileOptions,
+) -> Result<Network, Diagnostic> {
+    let mut events = EventTable::new();
+    let mut cache: FxHashMap<ProcRef, Arc<LeafLts>> = FxHashMap::default();
+    let mut leaves: Vec<Arc<LeafLts>> = Vec::new();
+    let mut leaf_terms: Vec<ProcRef> = Vec::new();
+    let mut results: Vec<Vec<Draft>> = Vec::new();
+    post_order(term, |node| {
+        match node {
+            NetworkNode::Leaf(t) => {
+                let lts = match cache.get(t) {
+                    Some(l) => l.clone(),
+                    None => {
+                        let l = Arc::new(LeafLts::compile(t, forcer, &mut events, options)?);
+                        cache.insert(t.clone(), l.clone());
+                        l
+                    }
+                };
+                let i = leaves.len() as u32;
+                results.push(
+                    lts.alphabet
+                        .iter()
+                        .filter(|&&e| e != TICK)
+                        .map(|&e| Draft {
+                            result: e,
+                            parts: vec![(i, e)],
+                        })
+                        .collect(),
+                );
+                leaves.push(lts);
+                leaf_terms.push(t.clone());
+            }
+            NetworkNode::Operator(t) => {
                 let combined = combine(t, &mut results, &mut events)?;
                 if combined.len() > options.max_rules {
                     return Err(lts_error(
@@ -192,7 +216,8 @@ pub fn compile(
                 results.push(combined);
             }
         }
-    }
+        Ok(())
+    })?;
     let mut rules = results.pop().unwrap_or_default();
     let single = leaves.len() == 1;
     for (i, lts) in leaves.iter().enumerate() {
@@ -488,54 +513,48 @@ impl Network {
         if self.is_final(state) {
             return Some(Arc::new(Proc::Omega));
         }
-        enum Frame<'a> {
-            Visit(&'a ProcRef),
-            Combine(&'a ProcRef),
-        }
-        let mut stack = vec![Frame::Visit(&self.root)];
         let mut built: Vec<ProcRef> = Vec::new();
         let mut leaf = 0usize;
-        while let Some(frame) = stack.pop() {
-            match frame {
-                Frame::Visit(t) => match &**t {
-                    Proc::Parallel(p, _, q)
-                    | Proc::AlphaParallel(p, _, _, q)
-                    | Proc::Linked(p, _, q) => {
-                        stack.push(Frame::Combine(t));
-                        stack.push(Frame::Visit(q));
-                        stack.push(Frame::Visit(p));
-                    }
-                    Proc::Hide(p, _) | Proc::Rename(p, _) => {
-                        stack.push(Frame::Combine(t));
-                        stack.push(Frame::Visit(p));
-                    }
-                    _ => {
-                        let s = *state.get(leaf)? as usize;
-                        built.push(self.leaves.get(leaf)?.terms.get(s)?.clone());
-                        leaf += 1;
-                    }
-                },
-                Frame::Combine(t) => {
+        post_order(&self.root, |node| {
+            match node {
+                NetworkNode::Leaf(_) => {
+                    let s = *state.get(leaf).ok_or(())? as usize;
+                    let lts = self.leaves.get(leaf).ok_or(())?;
+                    built.push(lts.terms.get(s).ok_or(())?.clone());
+                    leaf += 1;
+                }
+                NetworkNode::Operator(t) => {
                     let node = match &**t {
-                        Proc::Hide(_, a) => Proc::Hide(built.pop()?, a.clone()),
-                        Proc::Rename(_, pairs) => Proc::Rename(built.pop()?, pairs.clone()),
+                        // Hiding and renaming vanish when their process has
+                        // terminated (`P \ A` does ✓ to Ω).
+                        Proc::Hide(..) | Proc::Rename(..)
+                            if built.last().is_some_and(|p| matches!(**p, Proc::Omega)) =>
+                        {
+                            return Ok(());
+                        }
+                        Proc::Hide(_, a) => Proc::Hide(built.pop().ok_or(())?, a.clone()),
+                        Proc::Rename(_, pairs) => {
+                            Proc::Rename(built.pop().ok_or(())?, pairs.clone())
+                        }
                         binary => {
-                            let q = built.pop()?;
-                            let p = built.pop()?;
+                            let q = built.pop().ok_or(())?;
+                            let p = built.pop().ok_or(())?;
                             match binary {
                                 Proc::Parallel(_, a, _) => Proc::Parallel(p, a.clone(), q),
                                 Proc::AlphaParallel(_, a, b, _) => {
                                     Proc::AlphaParallel(p, a.clone(), b.clone(), q)
                                 }
                                 Proc::Linked(_, links, _) => Proc::Linked(p, links.clone(), q),
-                                _ => return None,
+                                _ => return Err(()),
                             }
                         }
                     };
                     built.push(Arc::new(node));
                 }
             }
-        }
+            Ok(())
+        })
+        .ok()?;
         built.pop()
     }
 
