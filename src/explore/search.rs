@@ -2,7 +2,10 @@
 //!
 //! Each level runs in three parallel phases:
 //! 1. **expand**: the frontier is cut into chunks; each chunk's successors are
-//!    packed, hashed and grouped by index shard (order kept);
+//!    packed (one-word states by changing only the moved components), hashed,
+//!    filtered against the chunk's recent candidates (most repeats of a
+//!    successor come within a few positions) and laid out grouped by index
+//!    shard (order kept), so phase 2 reads them sequentially;
 //! 2. **insert**: each shard is owned by one task, which walks the candidates
 //!    of every chunk in order and inserts the new ones provisionally, so the
 //!    first occurrence in (chunk, position) order wins;
@@ -10,7 +13,7 @@
 //!    over per-chunk bitmaps), the shards turn provisional entries final, and
 //!    the states are appended to the store.
 //!
-//! State numbers, counts and parent links therefore depend only on the model,
+//! State numbers, counts and paths therefore depend only on the model,
 //! never on the number of threads, and BFS order makes counterexamples
 //! shortest.
 
