@@ -350,14 +350,16 @@ fn lasso_divergence_and_deadlock() {
 
 #[test]
 fn wide_levels_split_into_rounds_keep_numbering() {
-    // 3^12 = 531,441 states; the middle BFS levels hold over 65,536 states,
-    // so each is expanded in several rounds.
-    let sys = Odometer(vec![3; 12]);
+    // 3^14 = 4,782,969 states; the middle BFS levels hold over 262,144
+    // states (a round), so each is expanded in several rounds.
+    let sys = Odometer(vec![3; 14]);
     let one = Explorer::new(&sys).jobs(1).run();
     let two = Explorer::new(&sys).jobs(2).run();
-    assert_eq!(one.states, 531_441);
-    assert_eq!(one.transitions, 531_441 * 12);
-    assert_eq!(one.levels, 25);
+    assert_eq!(one.states, 4_782_969);
+    assert_eq!(one.transitions, 4_782_969 * 14);
+    assert_eq!(one.levels, 29);
+    let widest = one.level_sizes().into_iter().max().expect("levels");
+    assert!(widest > 262_144, "widest level {widest}");
     for id in (0..one.states as u32).step_by(997) {
         assert_eq!(one.state(id), two.state(id));
         assert_eq!(one.depth(id), one.state(id).iter().sum::<u32>());

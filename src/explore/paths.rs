@@ -122,6 +122,11 @@ impl Exploration {
         out
     }
 
+    /// The number of states of each BFS level, from the initial state's on.
+    pub fn level_sizes(&self) -> Vec<u32> {
+        self.level_starts.windows(2).map(|w| w[1] - w[0]).collect()
+    }
+
     /// The BFS level (distance from the initial state) of state `id`.
     pub fn depth(&self, id: u32) -> u32 {
         (self.level_starts.partition_point(|&s| s <= id) - 1) as u32

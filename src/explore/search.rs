@@ -338,7 +338,7 @@ impl<S: TransitionSystem> Explorer<'_, S> {
     ) -> Vec<ChunkOut> {
         let n = (hi - lo) as usize;
         let (system, target) = (self.system, self.target.as_deref());
-        let chunk_len = (n / (threads * 8)).clamp(256, 1 << 14);
+        let chunk_len = (n / (threads * 4)).clamp(256, 1 << 14);
         let ranges: Vec<(u32, u32)> = (lo..hi)
             .step_by(chunk_len)
             .map(|a| (a, (a + chunk_len as u32).min(hi)))
@@ -586,7 +586,7 @@ fn expand_chunk<S: TransitionSystem>(
 }
 
 /// Most frontier states expanded in one round of a level.
-const ROUND: u32 = 1 << 16;
+const ROUND: u32 = 1 << 18;
 
 /// How many candidates a shard probes ahead of the one it inserts, so that
 /// cache misses overlap.
