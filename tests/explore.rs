@@ -346,6 +346,14 @@ fn lasso_divergence_and_deadlock() {
     );
     let cyc: Vec<Vec<u32>> = div.cycle.iter().map(|s| ex.state(s.state)).collect();
     assert_eq!(cyc, vec![vec![2], vec![3], vec![1]]);
+    // Cancelled (Ctrl-C) before it starts: no answer rather than a wrong one.
+    let cancelled = std::sync::atomic::AtomicBool::new(true);
+    assert_eq!(
+        ex.find_divergence_until(&Lasso, &cancelled),
+        Err(hoare::explore::divergence::Interrupted)
+    );
+    let running = std::sync::atomic::AtomicBool::new(false);
+    assert_eq!(ex.find_divergence_until(&Lasso, &running), Ok(Some(div)));
 }
 
 #[test]

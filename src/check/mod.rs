@@ -387,14 +387,35 @@ pub(crate) fn explore_with<S: TransitionSystem>(
     ))
 }
 
+/// The search for τ-cycles after the complete exploration `ex` of `sys`,
+/// within `options`' memory limit and stopped by its cancel flag (Ctrl-C):
+/// either ends without a verdict ([`Failure::Limit`], with the counts).
+pub(crate) fn find_divergence<S: TransitionSystem>(
+    options: &CheckOptions,
+    ex: &Exploration,
+    sys: &S,
+    label: &str,
+) -> Result<Option<crate::explore::Divergence>, Failure> {
+    divergence_fits(options, ex, label)?;
+    let never = AtomicBool::new(false);
+    let cancel = options.cancel.as_deref().unwrap_or(&never);
+    ex.find_divergence_until(sys, cancel).map_err(|_| {
+        Failure::Limit(
+            format!(
+                "interrupted while looking for τ-cycles among {} states and {} τ-transitions: no verdict",
+                group(ex.states),
+                group(ex.tau_transitions)
+            ),
+            ex.states,
+            ex.transitions,
+        )
+    })
+}
+
 /// Called before the search for τ-cycles after `ex`: refuses to start one
 /// that could take the memory past `options.max_memory` (a limit, with the
 /// exploration's counts), and tells the progress display what is going on.
-pub(crate) fn divergence_fits(
-    options: &CheckOptions,
-    ex: &Exploration,
-    label: &str,
-) -> Result<(), Failure> {
+fn divergence_fits(options: &CheckOptions, ex: &Exploration, label: &str) -> Result<(), Failure> {
     let need = ex.peak_bytes.saturating_add(ex.divergence_bytes());
     if need <= options.max_memory {
         if let (Some(p), true) = (&options.progress, ex.tau_seen) {

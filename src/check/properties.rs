@@ -2,7 +2,7 @@
 //! network.
 
 use super::counterexample::{divergence_counterexample, path_counterexample};
-use super::{divergence_fits, Checker, Failure, Outcome};
+use super::{find_divergence, Checker, Failure, Outcome};
 use crate::eval::{ProcRef, Value};
 use crate::explore::{Exploration, Explorer, TransitionSystem, TAU};
 use crate::lts::{compile, Network};
@@ -31,10 +31,7 @@ impl Checker<'_> {
         let net = self.network(term)?;
         let ex = self.explore(&net, label)?;
         let divergence = match model {
-            Model::FailuresDivergences => {
-                divergence_fits(&self.options, &ex, label)?;
-                ex.find_divergence(&net)
-            }
+            Model::FailuresDivergences => find_divergence(&self.options, &ex, &net, label)?,
             _ => None,
         };
         let deadlock = ex.first_deadlock;
@@ -60,8 +57,7 @@ impl Checker<'_> {
     pub(crate) fn divergence(&self, term: &ProcRef, label: &str) -> Result<Outcome, Failure> {
         let net = self.network(term)?;
         let ex = self.explore(&net, label)?;
-        divergence_fits(&self.options, &ex, label)?;
-        let counterexample = match ex.find_divergence(&net) {
+        let counterexample = match find_divergence(&self.options, &ex, &net, label)? {
             Some(v) => Some(divergence_counterexample(self, term, &net, &ex, &v)?),
             None => None,
         };

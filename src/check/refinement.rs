@@ -27,7 +27,7 @@
 use super::counterexample::{after_events, confirm, visible_names};
 use super::normal::{Graph, NormalError, NormalForm, NormalModel};
 use super::replay::Claim;
-use super::{divergence_fits, explore_with, CheckOptions, Checker, Failure, Outcome};
+use super::{explore_with, find_divergence, CheckOptions, Checker, Failure, Outcome};
 use crate::eval::ProcRef;
 use crate::explore::{Exploration, Explorer, Step, TransitionSystem, TAU, TICK};
 use crate::lts::{compile, EventTable, Forcer, Label, Network};
@@ -517,8 +517,7 @@ pub(crate) fn search(
     let ex = explore_with(options, explorer, label)?;
     let mut violation = ex.found.map(|err| read_violation(&product, &ex, err));
     if divergences && ex.tau_seen {
-        divergence_fits(options, &ex, label)?;
-        if let Some(d) = ex.find_divergence(&product) {
+        if let Some(d) = find_divergence(options, &ex, &product, label)? {
             if !matches!(ex.found, Some(err) if err < d.state) {
                 let s = ex.state(d.state);
                 violation = Some(RawViolation {

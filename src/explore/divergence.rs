@@ -10,6 +10,11 @@ use super::search::Exploration;
 use super::system::{TransitionSystem, TAU};
 use rayon::prelude::*;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The search for τ-cycles was cancelled before its answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interrupted;
 
 /// A reachable τ-cycle: the path to it and the cycle itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,12 +51,20 @@ impl TauGraph {
 /// States per parallel task when the τ-graph is built.
 const GRAPH_CHUNK: u32 = 4096;
 
-fn tau_graph<S: TransitionSystem + ?Sized>(ex: &Exploration, sys: &S) -> TauGraph {
+/// The τ-graph of `ex`, or `None` if `cancel` was set while it was built.
+fn tau_graph<S: TransitionSystem + ?Sized>(
+    ex: &Exploration,
+    sys: &S,
+    cancel: &AtomicBool,
+) -> Option<TauGraph> {
     let n = ex.states as u32;
     // Each task builds the rows of a run of states.
-    let blocks: Vec<GraphBlock> = (0..n.div_ceil(GRAPH_CHUNK))
+    let blocks: Option<Vec<GraphBlock>> = (0..n.div_ceil(GRAPH_CHUNK))
         .into_par_iter()
         .map(|c| {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
             let (lo, hi) = (c * GRAPH_CHUNK, ((c + 1) * GRAPH_CHUNK).min(n));
             let words = ex.codec.words();
             let mut buf = vec![0u64; words];
@@ -96,10 +109,10 @@ fn tau_graph<S: TransitionSystem + ?Sized>(ex: &Exploration, sys: &S) -> TauGrap
                 offsets.push(targets.len() as u32);
             }
             targets.shrink_to_fit();
-            GraphBlock { offsets, targets }
+            Some(GraphBlock { offsets, targets })
         })
         .collect();
-    TauGraph { blocks }
+    Some(TauGraph { blocks: blocks? })
 }
 
 /// Lowest-numbered state lying on a τ-cycle, by iterative Tarjan.
@@ -109,7 +122,8 @@ fn tau_graph<S: TransitionSystem + ?Sized>(ex: &Exploration, sys: &S) -> TauGrap
 /// is "visited and not done". Roots are taken in increasing order, so once a
 /// cycle through a state below the next root is known, no later component
 /// (all of whose states are above that root) can hold a lower one.
-fn lowest_on_cycle(g: &TauGraph, n: u32) -> Option<u32> {
+/// `Err(Interrupted)` if `cancel` is set meanwhile (polled every 4,096 roots).
+fn lowest_on_cycle(g: &TauGraph, n: u32, cancel: &AtomicBool) -> Result<Option<u32>, Interrupted> {
     const UNSEEN: u32 = u32::MAX;
     const DONE: u32 = u32::MAX - 1;
     let mut meta = vec![(UNSEEN, 0u32); n as usize];
@@ -120,6 +134,9 @@ fn lowest_on_cycle(g: &TauGraph, n: u32) -> Option<u32> {
     for root in 0..n {
         if best.is_some_and(|b| b < root) {
             break;
+        }
+        if root % 4096 == 0 && cancel.load(Ordering::Relaxed) {
+            return Err(Interrupted);
         }
         if meta[root as usize].0 != UNSEEN || g.edges(root).is_empty() {
             continue;
@@ -169,7 +186,7 @@ fn lowest_on_cycle(g: &TauGraph, n: u32) -> Option<u32> {
             }
         }
     }
-    best
+    Ok(best)
 }
 
 /// Shortest τ-path from `s` back to `s` (BFS over τ-edges), if one is found
@@ -219,19 +236,34 @@ impl Exploration {
     /// The reachable τ-cycle closest to the initial state, if any.
     /// Only meaningful for a complete exploration.
     pub fn find_divergence<S: TransitionSystem + ?Sized>(&self, sys: &S) -> Option<Divergence> {
+        let never = AtomicBool::new(false);
+        self.find_divergence_until(sys, &never).unwrap_or(None)
+    }
+
+    /// [`find_divergence`](Self::find_divergence) that gives up with
+    /// `Err(Interrupted)` soon after `cancel` becomes true (Ctrl-C).
+    pub fn find_divergence_until<S: TransitionSystem + ?Sized>(
+        &self,
+        sys: &S,
+        cancel: &AtomicBool,
+    ) -> Result<Option<Divergence>, Interrupted> {
         if !self.tau_seen {
-            return None;
+            return Ok(None);
         }
         let n = self.states as u32;
-        let g = tau_graph(self, sys);
+        let g = tau_graph(self, sys, cancel).ok_or(Interrupted)?;
         // Often the lowest state with a τ-edge is itself on a τ-cycle (the
         // initial state of `P \ Events`, say); then it is the answer and a
         // search from it, much cheaper than Tarjan over the whole graph,
         // shows it. Otherwise Tarjan decides.
-        let first = (0..n).find(|&v| !g.edges(v).is_empty())?;
+        let Some(first) = (0..n).find(|&v| !g.edges(v).is_empty()) else {
+            return Ok(None);
+        };
         let quick = cycle_from(&g, first, n, n as usize / 4);
         let (s, cycle_states) = if quick.is_empty() {
-            let s = lowest_on_cycle(&g, n)?;
+            let Some(s) = lowest_on_cycle(&g, n, cancel)? else {
+                return Ok(None);
+            };
             (s, cycle_from(&g, s, n, usize::MAX))
         } else {
             (first, quick)
@@ -243,10 +275,10 @@ impl Exploration {
                 state: t,
             })
             .collect();
-        Some(Divergence {
+        Ok(Some(Divergence {
             state: s,
             path: self.path_to(sys, s),
             cycle,
-        })
+        }))
     }
 }
