@@ -418,7 +418,7 @@ pub(crate) fn find_divergence<S: TransitionSystem>(
 fn divergence_fits(options: &CheckOptions, ex: &Exploration, label: &str) -> Result<(), Failure> {
     let need = ex.peak_bytes.saturating_add(ex.divergence_bytes());
     if need <= options.max_memory {
-        if let (Some(p), true) = (&options.progress, ex.tau_seen) {
+        if let (Some(p), true) = (&options.progress, ex.tau_seen()) {
             let progress = crate::explore::Progress {
                 level: ex.levels,
                 states: ex.states,

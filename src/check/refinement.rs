@@ -516,7 +516,7 @@ pub(crate) fn search(
     let explorer = Explorer::new(&product).stop_at(|s| product.is_error(s));
     let ex = explore_with(options, explorer, label)?;
     let mut violation = ex.found.map(|err| read_violation(&product, &ex, err));
-    if divergences && ex.tau_seen {
+    if divergences && ex.tau_seen() {
         if let Some(d) = find_divergence(options, &ex, &product, label)? {
             if !matches!(ex.found, Some(err) if err < d.state) {
                 let s = ex.state(d.state);

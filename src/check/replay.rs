@@ -188,7 +188,12 @@ pub fn follow_exactly(
 /// Whether `term` is deadlocked in the reference semantics: no transitions
 /// and not terminated.
 pub fn is_deadlocked(term: &ProcRef, forcer: &dyn Forcer) -> Result<bool, Diagnostic> {
-    Ok(!matches!(**term, crate::eval::Proc::Omega) && transitions(term, forcer)?.is_empty())
+    Ok(deadlocked(term, &transitions(term, forcer)?))
+}
+
+/// Whether a term with these transitions is deadlocked (none, and not Ω).
+fn deadlocked(term: &ProcRef, transitions: &[(Label, ProcRef)]) -> bool {
+    !matches!(**term, crate::eval::Proc::Omega) && transitions.is_empty()
 }
 
 /// Replays the visible `trace` from `term` and checks `claim` at its end.
@@ -233,7 +238,7 @@ pub fn replay(
         Claim::Deadlock => {
             let mut any = false;
             for t in &current {
-                if !matches!(**t, crate::eval::Proc::Omega) && r.transitions(t)?.is_empty() {
+                if deadlocked(t, &r.transitions(t)?) {
                     any = true;
                     break;
                 }

@@ -226,7 +226,7 @@ impl Exploration {
     /// the exploration itself (an upper bound): the τ-graph, Tarjan's and the
     /// cycle search's per-state arrays, and the slot-to-state table.
     pub fn divergence_bytes(&self) -> u64 {
-        if !self.tau_seen {
+        if !self.tau_seen() {
             return 0;
         }
         let slots = self.index.bytes() as u64 / 8 * 4;
@@ -247,7 +247,7 @@ impl Exploration {
         sys: &S,
         cancel: &AtomicBool,
     ) -> Result<Option<Divergence>, Interrupted> {
-        if !self.tau_seen {
+        if !self.tau_seen() {
             return Ok(None);
         }
         let n = self.states as u32;

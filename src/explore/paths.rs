@@ -21,6 +21,16 @@ pub struct Step {
     pub state: u32,
 }
 
+/// Where the one-word state `word` (hash `h`) sits in a direct index:
+/// (shard, slot), or `None` if it was never stored.
+fn direct_slot(shards: &[Shard<u64>], word: u64, h: u64) -> Option<(usize, usize)> {
+    let shard = shard_of(h);
+    match shards[shard].probe(h, |e| e == word + 1) {
+        Probe::Found(slot, _) => Some((shard, slot)),
+        Probe::Vacant(_) => None,
+    }
+}
+
 impl Exploration {
     /// The number of the state packed as `packed`, if it was reached.
     pub fn lookup_packed(&self, packed: &[u64]) -> Option<u32> {
@@ -33,12 +43,8 @@ impl Exploration {
                 }
             }
             Index::Direct(shards) => {
-                let h = hash_words(packed);
-                let shard = shard_of(h);
-                match shards[shard].probe(h, |e| e == packed[0] + 1) {
-                    Probe::Found(slot, _) => self.slot_ids(shards)[shard][slot].checked_sub(1),
-                    Probe::Vacant(_) => None,
-                }
+                let (shard, slot) = direct_slot(shards, packed[0], hash_words(packed))?;
+                self.slot_ids(shards)[shard][slot].checked_sub(1)
             }
         }
     }
@@ -63,11 +69,10 @@ impl Exploration {
             if let Some(&a) = hashes.get(k + AHEAD) {
                 shards[shard_of(a)].prefetch(a);
             }
-            let shard = shard_of(h);
-            found.push(match shards[shard].probe(h, |e| e == w + 1) {
-                Probe::Found(slot, _) => (shard as u32, slot as u32),
-                Probe::Vacant(_) => (u32::MAX, 0),
-            });
+            found.push(
+                direct_slot(shards, w, h)
+                    .map_or((u32::MAX, 0), |(shard, slot)| (shard as u32, slot as u32)),
+            );
         }
         (0..found.len())
             .map(|k| {
@@ -96,9 +101,7 @@ impl Exploration {
                 .collect();
             (0..self.store.len() as u32).into_par_iter().for_each(|id| {
                 let word = self.store.get(id)[0];
-                let h = hash_word(word);
-                let shard = shard_of(h);
-                if let Probe::Found(slot, _) = shards[shard].probe(h, |e| e == word + 1) {
+                if let Some((shard, slot)) = direct_slot(shards, word, hash_word(word)) {
                     ids[shard][slot].store(id + 1, Ordering::Relaxed);
                 }
             });
@@ -106,6 +109,11 @@ impl Exploration {
                 .map(|v| v.into_iter().map(AtomicU32::into_inner).collect())
                 .collect()
         })
+    }
+
+    /// Whether any τ transition was generated.
+    pub fn tau_seen(&self) -> bool {
+        self.tau_transitions > 0
     }
 
     /// The number of state vector `state`, if it was reached.

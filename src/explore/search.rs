@@ -76,8 +76,6 @@ pub struct Exploration {
     /// The lowest-numbered state satisfying the [`Explorer::stop_at`]
     /// predicate (the search stops in the level that reaches it), if any.
     pub found: Option<u32>,
-    /// Whether any τ transition was seen.
-    pub tau_seen: bool,
     /// Number of τ transitions generated (repeats included).
     pub tau_transitions: u64,
     /// Peak bytes held by the store and index (an estimate from capacities).
@@ -313,7 +311,6 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
             stopped,
             first_deadlock,
             found,
-            tau_seen: tau_transitions > 0,
             tau_transitions,
             peak_bytes,
             elapsed: start.elapsed(),
