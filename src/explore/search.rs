@@ -596,11 +596,20 @@ fn insert_direct(s: usize, shard: &mut Shard<u64>, chunks: &[ChunkOut]) {
     for c in chunks {
         let range = c.offsets[s] as usize..c.offsets[s + 1] as usize;
         let (keys, positions) = (&c.keys[range.clone()], &c.positions[range]);
+        // Each key is hashed once, PREFETCH places ahead of its probe; the
+        // hash waits in `ring` until then.
+        let mut ring = [0u64; PREFETCH];
+        for (k, &key) in keys.iter().take(PREFETCH).enumerate() {
+            ring[k] = hash_word(key);
+            shard.prefetch(ring[k]);
+        }
         for (k, (&key, &p)) in keys.iter().zip(positions).enumerate() {
+            let h = ring[k % PREFETCH];
             if let Some(&ahead) = keys.get(k + PREFETCH) {
-                shard.prefetch(hash_word(ahead));
+                let ha = hash_word(ahead);
+                shard.prefetch(ha);
+                ring[k % PREFETCH] = ha;
             }
-            let h = hash_word(key);
             let entry = key + 1;
             let Probe::Vacant(mut slot) = shard.probe(h, |e| e == entry) else {
                 continue;
