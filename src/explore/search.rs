@@ -1,11 +1,12 @@
 //! Level-synchronous parallel breadth-first search.
 //!
 //! Each level runs in three parallel phases:
-//! 1. **expand**: the frontier is cut into chunks; each chunk's successors are
-//!    packed (one-word states by changing only the moved components), hashed,
-//!    filtered against the chunk's recent candidates (most repeats of a
-//!    successor come within a few positions) and laid out grouped by index
-//!    shard (order kept), so phase 2 reads them sequentially;
+//! 1. **expand**: the frontier is cut into one block per task and each block
+//!    into chunks; each chunk's successors are packed (one-word states by
+//!    changing only the moved components), hashed, filtered against the
+//!    task's recent candidates (most repeats of a successor come soon after
+//!    it) and laid out grouped by index shard (order kept), so phase 2 reads
+//!    them sequentially;
 //! 2. **insert**: each shard is owned by one task, which walks the candidates
 //!    of every chunk in order and inserts the new ones provisionally, so the
 //!    first occurrence in (chunk, position) order wins;
@@ -19,8 +20,8 @@
 
 use super::codec::StateCodec;
 use super::store::{
-    hash_word, hash_words, shard_of, Index, Probe, Shard, StateStore, MAX_STATES, PROVISIONAL,
-    SHARDS,
+    filled, hash_word, hash_words, prefetch, shard_of, Index, Probe, Shard, StateStore, MAX_STATES,
+    PROVISIONAL, SHARDS,
 };
 use super::system::{TransitionSystem, TAU};
 use rayon::prelude::*;
@@ -236,6 +237,18 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
         let mut found: Option<u32> = target.and_then(|t| t(&sys.initial()).then_some(0));
         let mut tau_transitions = 0u64;
         let mut stopped = found.map(|_| StopReason::FoundTarget);
+        // One duplicate filter per task, kept across rounds and levels (see
+        // `Candidates::recent`). Zeroed pages are mapped lazily, so a small
+        // search touches little of them.
+        let mut filters: Vec<Vec<u64>> = (0..threads)
+            .map(|_| {
+                if words == 1 {
+                    filled(FILTER_SLOTS, 0)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
         let mut peak_bytes = 0u64;
         let cancel = self.cancel.clone();
         let cancelled = || cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
@@ -256,7 +269,10 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
             let mut bytes = 0u64;
             while round_lo < hi {
                 let round_hi = hi.min(round_lo.saturating_add(ROUND));
-                let chunks = self.expand_round(&codec, &store, round_lo, round_hi, threads);
+                // Successors per state so far: room reserved for candidates.
+                let fanout = (transitions / u64::from(round_lo.max(1))) as usize + 1;
+                let chunks =
+                    self.expand_round(&codec, &store, round_lo, round_hi, fanout, &mut filters);
                 round_lo = round_hi;
                 for c in &chunks {
                     transitions += c.transitions;
@@ -324,26 +340,41 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
 }
 
 impl<S: TransitionSystem> Explorer<'_, S> {
-    /// Phase 1 for the frontier states `lo..hi`, cut into chunks.
+    /// Phase 1 for the frontier states `lo..hi`: one contiguous block per
+    /// filter (task), cut into chunks that the task expands in order.
     fn expand_round(
         &self,
         codec: &StateCodec,
         store: &StateStore,
         lo: u32,
         hi: u32,
-        threads: usize,
+        fanout: usize,
+        filters: &mut [Vec<u64>],
     ) -> Vec<ChunkOut> {
         let n = (hi - lo) as usize;
         let (system, target) = (self.system, self.target.as_deref());
-        let chunk_len = (n / (threads * 4)).clamp(256, 1 << 14);
-        let ranges: Vec<(u32, u32)> = (lo..hi)
-            .step_by(chunk_len)
-            .map(|a| (a, (a + chunk_len as u32).min(hi)))
+        let block = n.div_ceil(filters.len()).max(MIN_CHUNK) as u32;
+        let chunk_len = (n / (filters.len() * 4)).clamp(MIN_CHUNK, MAX_CHUNK) as u32;
+        let blocks: Vec<(u32, u32)> = (lo..hi)
+            .step_by(block as usize)
+            .map(|a| (a, (a + block).min(hi)))
             .collect();
-        ranges
+        let outs: Vec<Vec<ChunkOut>> = blocks
             .par_iter()
-            .map(|&(a, b)| expand_chunk(system, codec, store, target, a, b))
-            .collect()
+            .zip(filters.par_iter_mut())
+            .map(|(&(a, b), recent)| {
+                (a..b)
+                    .step_by(chunk_len as usize)
+                    .map(|c| {
+                        let end = (c + chunk_len).min(b);
+                        let expected = (end - c) as usize * fanout;
+                        let cands = Candidates::new(recent, expected, codec.words());
+                        expand_chunk(system, codec, store, target, cands, c, end)
+                    })
+                    .collect()
+            })
+            .collect();
+        outs.into_iter().flatten().collect()
     }
 }
 
@@ -439,55 +470,107 @@ fn chunk_bytes(c: &ChunkOut) -> u64 {
         + c.fresh.capacity() * 8) as u64
 }
 
-/// Slots of the chunk-local duplicate filter (a power of two).
-const FILTER_SLOTS: usize = 1 << 14;
+/// Slots of each task's duplicate filter (a power of two): 8 MiB, most of
+/// which stays in the last-level cache.
+const FILTER_SLOTS: usize = 1 << 18;
+
+/// How many candidates behind generation the filter runs.
+const FILTER_LAG: usize = 16;
+
+/// Fewest frontier states worth a chunk of their own.
+const MIN_CHUNK: usize = 256;
+
+/// Most frontier states in one chunk (which keeps its buffers in cache).
+const MAX_CHUNK: usize = 1 << 14;
 
 /// A chunk's candidates as they are generated, with their hashes.
-#[derive(Default)]
-struct Candidates {
-    /// `packed[..len]` (one-word states: one word per candidate, and one
-    /// spare entry written before the filter decides).
+struct Candidates<'f> {
+    /// `packed[..len]` are the candidates kept. One-word states: candidates
+    /// `checked..raw` are generated but not yet filtered (their filter slots
+    /// are being fetched), so the filter's cache misses overlap.
     packed: Vec<u64>,
     hashes: Vec<u64>,
     /// Number of candidates kept.
     len: usize,
+    /// One-word states: candidates generated so far.
+    raw: usize,
+    /// One-word states: candidates filtered so far.
+    checked: usize,
     /// One-word states: a direct-mapped cache of recent candidates
-    /// (`packed + 1`, 0 = empty) by the low bits of their hash. Interleavings
-    /// meet within a few BFS positions, so most repeated successors are
-    /// dropped here. Dropping a candidate equal to an earlier one of the same
-    /// chunk never changes which occurrence is first in (chunk, position)
-    /// order, so state numbers stay independent of how levels are cut into
-    /// chunks.
-    recent: Vec<u64>,
+    /// (`packed + 1`, 0 = empty) by the low bits of their hash, owned by one
+    /// task. Interleavings meet within a few BFS positions, so most repeated
+    /// successors are dropped here. An entry is either a candidate of an
+    /// earlier round (inserted by now, so not new) or an earlier candidate of
+    /// this task in this round (a task expands its chunks in order, and the
+    /// candidates of a chunk in order): dropping a candidate equal to it never
+    /// drops the first occurrence in (chunk, position) order, so state numbers
+    /// do not depend on how levels are cut into chunks or on the thread count.
+    recent: &'f mut [u64],
 }
 
-impl Candidates {
-    /// Adds a one-word candidate unless it was emitted recently. Branch-free
-    /// on the filter's verdict (which is unpredictable): the candidate is
-    /// always written to the spare entry and kept by advancing `len`.
+impl<'f> Candidates<'f> {
+    /// Room for `expected` candidates of `words` words.
+    fn new(recent: &'f mut [u64], expected: usize, words: usize) -> Self {
+        Candidates {
+            packed: Vec::with_capacity(expected * words),
+            hashes: Vec::with_capacity(expected),
+            len: 0,
+            raw: 0,
+            checked: 0,
+            recent,
+        }
+    }
+
+    /// Adds a one-word candidate; it is filtered `FILTER_LAG` candidates
+    /// later, once its filter slot has been fetched.
     #[inline(always)]
     fn add_word(&mut self, packed: u64) {
-        if self.len == self.packed.len() {
-            let more = self.packed.len().max(1024);
-            self.packed.resize(self.len + more, 0);
-            self.hashes.resize(self.len + more, 0);
+        if self.raw == self.packed.len() {
+            let room = self.packed.capacity() - self.packed.len();
+            let more = self.packed.len().max(room).max(1024);
+            self.packed.resize(self.raw + more, 0);
+            self.hashes.resize(self.raw + more, 0);
         }
         let h = hash_word(packed);
+        prefetch(&self.recent[h as usize & (FILTER_SLOTS - 1)]);
+        self.packed[self.raw] = packed;
+        self.hashes[self.raw] = h;
+        self.raw += 1;
+        if self.raw - self.checked > FILTER_LAG {
+            self.check_next();
+        }
+    }
+
+    /// Filters the oldest unfiltered one-word candidate: kept (moved down to
+    /// `len`) unless the filter saw it. Branch-free on the verdict, which is
+    /// unpredictable.
+    #[inline(always)]
+    fn check_next(&mut self) {
+        let (packed, h) = (self.packed[self.checked], self.hashes[self.checked]);
         let slot = &mut self.recent[h as usize & (FILTER_SLOTS - 1)];
         let fresh = *slot != packed + 1;
         *slot = packed + 1;
         self.packed[self.len] = packed;
         self.hashes[self.len] = h;
         self.len += fresh as usize;
+        self.checked += 1;
     }
 
-    /// Adds a candidate of any width; returns its position, or `None` if it
-    /// was dropped as a repeat.
+    /// Filters every pending one-word candidate.
+    fn flush(&mut self) {
+        while self.checked < self.raw {
+            self.check_next();
+        }
+    }
+
+    /// Adds a candidate of any width at once; returns its position, or
+    /// `None` if it was dropped as a repeat.
     #[inline]
     fn add(&mut self, packed: &[u64]) -> Option<u32> {
         let before = self.len;
         if let [w] = packed {
             self.add_word(*w);
+            self.flush();
         } else {
             self.packed.extend_from_slice(packed);
             self.hashes.push(hash_words(packed));
@@ -498,31 +581,29 @@ impl Candidates {
 
     /// The kept candidates' words and hashes.
     fn finish(mut self, words: usize) -> (Vec<u64>, Vec<u64>) {
+        if words == 1 {
+            self.flush();
+        }
         self.packed.truncate(self.len * words);
+        // Kept through the insert phase: give back the room of the dropped.
+        self.packed.shrink_to_fit();
         self.hashes.truncate(self.len);
         (self.packed, self.hashes)
     }
 }
 
-/// Phase 1 for the states `a..b`.
+/// Phase 1 for the states `a..b`, whose candidates go through `cands`.
 fn expand_chunk<S: TransitionSystem>(
     sys: &S,
     codec: &StateCodec,
     store: &StateStore,
     target: Option<&Target<'_>>,
+    mut cands: Candidates<'_>,
     a: u32,
     b: u32,
 ) -> ChunkOut {
     let words = codec.words();
     let mut out = ChunkOut::default();
-    let mut cands = Candidates {
-        recent: if words == 1 {
-            vec![0; FILTER_SLOTS]
-        } else {
-            Vec::new()
-        },
-        ..Candidates::default()
-    };
     let mut state = vec![0u32; codec.width()];
     let mut buf = vec![0u64; words];
     for id in a..b {

@@ -63,6 +63,17 @@ pub(crate) fn prefetch<T>(slot: &T) {
     let _ = slot;
 }
 
+/// `n` copies of `value`, written rather than allocated zeroed. A zeroed
+/// allocation maps the shared zero page, and a table that is read before it
+/// is written (a probe, a filter check) then takes a second fault on the
+/// first write, whose copy-on-write flushes the TLB of every core running
+/// the search: with two threads that cost more than the rest of the growth.
+pub(crate) fn filled<E: Copy>(n: usize, value: E) -> Vec<E> {
+    let mut v = Vec::with_capacity(n);
+    v.resize(n, value);
+    v
+}
+
 /// Packed states numbered in BFS order.
 pub struct StateStore {
     words: usize,
@@ -221,7 +232,7 @@ impl<E: Copy + Default + PartialEq> Shard<E> {
     /// every entry went.
     pub fn grow(&mut self, hash_of: impl Fn(E) -> u64, mut moved: impl FnMut(E, usize)) {
         let new_len = self.slots.len() + self.slots.len() / 2;
-        let old = std::mem::replace(&mut self.slots, vec![E::default(); new_len]);
+        let old = std::mem::replace(&mut self.slots, filled(new_len, E::default()));
         for e in old.into_iter().filter(|&e| e != E::default()) {
             let mut i = self.home(hash_of(e));
             while self.slots[i] != E::default() {
