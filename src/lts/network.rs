@@ -66,6 +66,35 @@ struct Part {
     column: u32,
 }
 
+/// A move of a driving leaf from one of its states, with the rule it
+/// drives: the packed-word successor function reads these (see
+/// [`FlatMoves`]).
+#[derive(Clone, Copy, Debug)]
+struct FlatMove {
+    /// The leaf's state XOR its target: the packed word changes by this,
+    /// shifted to the leaf's bits.
+    delta: u32,
+    result: u32,
+    others_start: u32,
+    others_end: u32,
+}
+
+/// Per driving leaf and local state, its moves in successor order (event,
+/// then rule, then target), so a leaf costs one range lookup instead of the
+/// chain groups -> drivers -> rules -> transitions.
+#[derive(Clone, Debug)]
+struct FlatMoves {
+    /// Per leaf: where its states' entries start in `ranges`.
+    first: Vec<u32>,
+    /// Leaf `i`'s state `s` has `moves[ranges[first[i] + s]..ranges[first[i] + s + 1]]`.
+    ranges: Vec<u32>,
+    moves: Vec<FlatMove>,
+}
+
+/// Most flattened moves (16 bytes each); a network with more uses the
+/// general successor function for packed states too.
+const MAX_FLAT_MOVES: usize = 1 << 24;
+
 /// [`Part::column`] when the part is looked up in its leaf instead.
 const NO_COLUMN: u32 = u32::MAX;
 
@@ -99,6 +128,8 @@ pub struct Network {
     /// the range of `targets` of its transitions on the event (empty if
     /// none). A partner's transitions are then one load away.
     columns: Vec<(u32, u32)>,
+    /// The moves of the driving leaves, flattened (`None` when too many).
+    flat: Option<FlatMoves>,
     /// Per leaf: its Ω state, or `u32::MAX`.
     omega: Vec<u32>,
     /// Multi-leaf networks that can terminate: component 0's value for the final Ω.
@@ -440,9 +471,10 @@ impl Network {
         }
         let (targets, target_base) = flatten_targets(&leaves);
         let columns = build_columns(&leaves, &target_base, &mut others);
-        let driving = (0..leaves.len() as u32)
+        let driving: Vec<u32> = (0..leaves.len() as u32)
             .filter(|&i| drivers[i as usize].iter().any(|&(lo, hi)| lo < hi))
             .collect();
+        let flat = flatten_moves(&leaves, &drivers, &hot, &driving);
         let rules = order
             .iter()
             .map(|&i| SyncRule {
@@ -464,6 +496,7 @@ impl Network {
             targets,
             target_base,
             columns,
+            flat,
             omega,
             final_state,
         }
@@ -570,16 +603,77 @@ impl Network {
             .collect()
     }
 
-    /// Fills `buf` (a copy of `state`) with each successor in turn and calls
-    /// `f(event, successor, packed)`. With `PACKED`, `packed` starts as
-    /// `state` packed by `codec` into one word and is kept up to date by
-    /// changing only the components a transition changes; without, it is 0.
+    /// Calls `f(event, successor)` for each successor of `state`, packed in
+    /// one word by `codec` as `packed`: each successor's word is `packed`
+    /// with only the moved leaves' bits changed. Same successors in the same
+    /// order as [`Network::expand`].
     #[inline]
-    fn expand<const PACKED: bool, F: FnMut(u32, &[u32], u64)>(
+    fn expand_word<F: FnMut(u32, u64)>(
         &self,
+        flat: &FlatMoves,
         state: &[u32],
         packed: u64,
-        codec: Option<&StateCodec>,
+        codec: &StateCodec,
+        f: &mut F,
+    ) {
+        if self.is_final(state) {
+            return;
+        }
+        for &i in &self.driving {
+            let i = i as usize;
+            let at = (flat.first[i] + state[i]) as usize;
+            let (lo, hi) = (flat.ranges[at] as usize, flat.ranges[at + 1] as usize);
+            for m in &flat.moves[lo..hi] {
+                let word = codec.replace_in_word(packed, i, m.delta, 0);
+                match &self.others[m.others_start as usize..m.others_end as usize] {
+                    [] => f(m.result, word),
+                    [p] => {
+                        let (j, sj) = (p.leaf as usize, state[p.leaf as usize]);
+                        let (start, end) = self.partner(p, sj);
+                        for &u in &self.targets[start as usize..end as usize] {
+                            f(m.result, codec.replace_in_word(word, j, sj, u));
+                        }
+                    }
+                    others => self.product_word(others, state, word, codec, m.result, f),
+                }
+            }
+        }
+        if let Some(fin) = self.final_state {
+            if state.iter().zip(&self.omega).all(|(s, o)| s == o) {
+                f(TICK, codec.replace_in_word(packed, 0, state[0], fin));
+            }
+        }
+    }
+
+    /// Emits every combination of the transitions of `parts` (partners of
+    /// one rule) from `word`, as [`Network::product`] does for vectors.
+    fn product_word<F: FnMut(u32, u64)>(
+        &self,
+        parts: &[Part],
+        state: &[u32],
+        word: u64,
+        codec: &StateCodec,
+        result: u32,
+        f: &mut F,
+    ) {
+        let Some((p, rest)) = parts.split_first() else {
+            f(result, word);
+            return;
+        };
+        let (j, sj) = (p.leaf as usize, state[p.leaf as usize]);
+        let (start, end) = self.partner(p, sj);
+        for &u in &self.targets[start as usize..end as usize] {
+            let next = codec.replace_in_word(word, j, sj, u);
+            self.product_word(rest, state, next, codec, result, f);
+        }
+    }
+
+    /// Fills `buf` (a copy of `state`) with each successor in turn and calls
+    /// `f(event, successor)`.
+    #[inline]
+    fn expand<F: FnMut(u32, &[u32])>(
+        &self,
+        state: &[u32],
         buf: &mut [u32],
         slots: &mut [(u32, u32, u32)],
         f: &mut F,
@@ -588,10 +682,6 @@ impl Network {
         if self.is_final(state) {
             return;
         }
-        let repack = |word: u64, i: usize, old: u32, new: u32| match codec {
-            Some(c) if PACKED => c.replace_in_word(word, i, old, new),
-            _ => word,
-        };
         for &i in &self.driving {
             let i = i as usize;
             let lts = &self.leaves[i];
@@ -606,7 +696,7 @@ impl Network {
                         [] => {
                             for &(_, t) in targets {
                                 buf[i] = t;
-                                f(r.result, buf, repack(packed, i, s, t));
+                                f(r.result, buf);
                             }
                         }
                         [p] => {
@@ -619,10 +709,9 @@ impl Network {
                             let partner = &self.targets[start as usize..end as usize];
                             for &(_, t) in targets {
                                 buf[i] = t;
-                                let word = repack(packed, i, s, t);
                                 for &u in partner {
                                     buf[j] = u;
-                                    f(r.result, buf, repack(word, j, sj, u));
+                                    f(r.result, buf);
                                 }
                                 buf[j] = sj;
                             }
@@ -642,15 +731,7 @@ impl Network {
                             }
                             for &(_, t) in targets {
                                 buf[i] = t;
-                                let word = repack(packed, i, s, t);
-                                self.product(
-                                    &slots[..others.len()],
-                                    buf,
-                                    word,
-                                    &repack,
-                                    r.result,
-                                    f,
-                                );
+                                self.product(&slots[..others.len()], buf, r.result, f);
                             }
                         }
                     }
@@ -661,7 +742,7 @@ impl Network {
         if let Some(fin) = self.final_state {
             if state.iter().zip(&self.omega).all(|(s, o)| s == o) {
                 buf[0] = fin;
-                f(TICK, buf, repack(packed, 0, state[0], fin));
+                f(TICK, buf);
                 buf[0] = state[0];
             }
         }
@@ -683,49 +764,81 @@ impl Network {
 
     /// Emits every combination of the participants' transitions in `slots`
     /// (ranges of `targets`).
-    fn product<F: FnMut(u32, &[u32], u64)>(
+    fn product<F: FnMut(u32, &[u32])>(
         &self,
         slots: &[(u32, u32, u32)],
         buf: &mut [u32],
-        word: u64,
-        repack: &impl Fn(u64, usize, u32, u32) -> u64,
         result: u32,
         f: &mut F,
     ) {
         let Some((&(leaf, start, end), rest)) = slots.split_first() else {
-            f(result, buf, word);
+            f(result, buf);
             return;
         };
         let old = buf[leaf as usize];
         for &t in &self.targets[start as usize..end as usize] {
             buf[leaf as usize] = t;
-            let next = repack(word, leaf as usize, old, t);
-            self.product(rest, buf, next, repack, result, f);
+            self.product(rest, buf, result, f);
         }
         buf[leaf as usize] = old;
     }
 
     /// Runs `expand` with buffers on the stack when the network is narrow.
     #[inline]
-    fn with_buffers<const PACKED: bool, F: FnMut(u32, &[u32], u64)>(
-        &self,
-        state: &[u32],
-        packed: u64,
-        codec: Option<&StateCodec>,
-        mut f: F,
-    ) {
+    fn with_buffers<F: FnMut(u32, &[u32])>(&self, state: &[u32], mut f: F) {
         let f = &mut f;
         let n = self.leaves.len();
         if n <= STACK_WIDTH {
             let mut buf = [0u32; STACK_WIDTH];
             let mut slots = [(0u32, 0u32, 0u32); STACK_WIDTH];
-            self.expand::<PACKED, F>(state, packed, codec, &mut buf[..n], &mut slots, f);
+            self.expand(state, &mut buf[..n], &mut slots, f);
         } else {
             let mut buf = vec![0u32; n];
             let mut slots = vec![(0u32, 0u32, 0u32); n];
-            self.expand::<PACKED, F>(state, packed, codec, &mut buf, &mut slots, f);
+            self.expand(state, &mut buf, &mut slots, f);
         }
     }
+}
+
+/// The moves of the `driving` leaves, flattened: per leaf and state, per
+/// event offered, per rule the leaf drives on it, per target. `None` past
+/// [`MAX_FLAT_MOVES`].
+fn flatten_moves(
+    leaves: &[Arc<LeafLts>],
+    drivers: &[Vec<(u32, u32)>],
+    hot: &[HotRule],
+    driving: &[u32],
+) -> Option<FlatMoves> {
+    let mut flat = FlatMoves {
+        first: vec![u32::MAX; leaves.len()],
+        ranges: Vec::new(),
+        moves: Vec::new(),
+    };
+    for &i in driving {
+        let lts = &leaves[i as usize];
+        flat.first[i as usize] = u32::try_from(flat.ranges.len()).ok()?;
+        for s in 0..lts.num_states {
+            flat.ranges.push(flat.moves.len() as u32);
+            for g in lts.groups_of(s) {
+                let (lo, hi) = drivers[i as usize][g.local as usize];
+                for r in &hot[lo as usize..hi as usize] {
+                    for &(_, t) in &lts.transitions[g.start as usize..g.end as usize] {
+                        flat.moves.push(FlatMove {
+                            delta: s ^ t,
+                            result: r.result,
+                            others_start: r.others_start,
+                            others_end: r.others_end,
+                        });
+                    }
+                }
+                if flat.moves.len() > MAX_FLAT_MOVES {
+                    return None;
+                }
+            }
+        }
+        flat.ranges.push(flat.moves.len() as u32);
+    }
+    Some(flat)
 }
 
 /// The targets of all distinct leaf LTSs concatenated, and where each
@@ -805,7 +918,7 @@ impl TransitionSystem for Network {
 
     #[inline]
     fn for_each_successor<F: FnMut(u32, &[u32])>(&self, state: &[u32], mut f: F) {
-        self.with_buffers::<false, _>(state, 0, None, |e, succ, _| f(e, succ));
+        self.with_buffers(state, |e, succ| f(e, succ));
     }
 
     #[inline]
@@ -816,7 +929,10 @@ impl TransitionSystem for Network {
         codec: &StateCodec,
         mut f: F,
     ) {
-        self.with_buffers::<true, _>(state, packed, Some(codec), |e, _, word| f(e, word));
+        match &self.flat {
+            Some(flat) => self.expand_word(flat, state, packed, codec, &mut f),
+            None => self.with_buffers(state, |e, succ| f(e, codec.pack_word(succ))),
+        }
     }
 
     fn is_terminated(&self, state: &[u32]) -> bool {
