@@ -470,9 +470,10 @@ fn chunk_bytes(c: &ChunkOut) -> u64 {
         + c.fresh.capacity() * 8) as u64
 }
 
-/// Slots of each task's duplicate filter (a power of two): 8 MiB, most of
-/// which stays in the last-level cache.
-const FILTER_SLOTS: usize = 1 << 18;
+/// Slots of each task's duplicate filter (a power of two): 8 MiB. Measured on
+/// butler N=10 (`bench/bench.sh`): 2^16 12.6 s, 2^18 12.0 s, 2^20 11.5 s,
+/// 2^21 12.7 s, 2^22 13.8 s on one thread (fewer probes against more misses).
+const FILTER_SLOTS: usize = 1 << 20;
 
 /// How many candidates behind generation the filter runs.
 const FILTER_LAG: usize = 16;
@@ -483,15 +484,20 @@ const MIN_CHUNK: usize = 256;
 /// Most frontier states in one chunk (which keeps its buffers in cache).
 const MAX_CHUNK: usize = 1 << 14;
 
-/// A chunk's candidates as they are generated, with their hashes.
+/// A chunk's candidates as they are generated.
 struct Candidates<'f> {
-    /// `packed[..len]` are the candidates kept. One-word states: candidates
-    /// `checked..raw` are generated but not yet filtered (their filter slots
-    /// are being fetched), so the filter's cache misses overlap.
+    /// The candidates kept, `words` words each.
     packed: Vec<u64>,
+    /// States of several words: the hash of each candidate kept.
     hashes: Vec<u64>,
     /// Number of candidates kept.
     len: usize,
+    /// How many candidates kept fall in each index shard.
+    counts: [u32; SHARDS],
+    /// One-word states: generated candidates wait here, by generation
+    /// number, `FILTER_LAG` places until their filter slot has been fetched,
+    /// so the filter's cache misses overlap.
+    pending: [u64; PENDING],
     /// One-word states: candidates generated so far.
     raw: usize,
     /// One-word states: candidates filtered so far.
@@ -508,13 +514,18 @@ struct Candidates<'f> {
     recent: &'f mut [u64],
 }
 
+/// Size of [`Candidates::pending`] (a power of two above `FILTER_LAG`).
+const PENDING: usize = 32;
+
 impl<'f> Candidates<'f> {
     /// Room for `expected` candidates of `words` words.
     fn new(recent: &'f mut [u64], expected: usize, words: usize) -> Self {
         Candidates {
             packed: Vec::with_capacity(expected * words),
-            hashes: Vec::with_capacity(expected),
+            hashes: Vec::new(),
             len: 0,
+            counts: [0; SHARDS],
+            pending: [0; PENDING],
             raw: 0,
             checked: 0,
             recent,
@@ -525,34 +536,34 @@ impl<'f> Candidates<'f> {
     /// later, once its filter slot has been fetched.
     #[inline(always)]
     fn add_word(&mut self, packed: u64) {
-        if self.raw == self.packed.len() {
-            let room = self.packed.capacity() - self.packed.len();
-            let more = self.packed.len().max(room).max(1024);
-            self.packed.resize(self.raw + more, 0);
-            self.hashes.resize(self.raw + more, 0);
-        }
         let h = hash_word(packed);
         prefetch(&self.recent[h as usize & (FILTER_SLOTS - 1)]);
-        self.packed[self.raw] = packed;
-        self.hashes[self.raw] = h;
+        self.pending[self.raw % PENDING] = packed;
         self.raw += 1;
         if self.raw - self.checked > FILTER_LAG {
             self.check_next();
         }
     }
 
-    /// Filters the oldest unfiltered one-word candidate: kept (moved down to
-    /// `len`) unless the filter saw it. Branch-free on the verdict, which is
-    /// unpredictable.
+    /// Filters the oldest pending one-word candidate: kept unless the filter
+    /// saw it. Branch-free on the verdict, which is unpredictable: the
+    /// candidate is always written after the kept ones and kept by advancing
+    /// `len`.
     #[inline(always)]
     fn check_next(&mut self) {
-        let (packed, h) = (self.packed[self.checked], self.hashes[self.checked]);
+        if self.len == self.packed.len() {
+            let room = self.packed.capacity() - self.packed.len();
+            let more = self.packed.len().max(room).max(1024);
+            self.packed.resize(self.len + more, 0);
+        }
+        let packed = self.pending[self.checked % PENDING];
+        let h = hash_word(packed);
         let slot = &mut self.recent[h as usize & (FILTER_SLOTS - 1)];
         let fresh = *slot != packed + 1;
         *slot = packed + 1;
         self.packed[self.len] = packed;
-        self.hashes[self.len] = h;
         self.len += fresh as usize;
+        self.counts[shard_of(h)] += fresh as u32;
         self.checked += 1;
     }
 
@@ -572,23 +583,48 @@ impl<'f> Candidates<'f> {
             self.add_word(*w);
             self.flush();
         } else {
+            let h = hash_words(packed);
             self.packed.extend_from_slice(packed);
-            self.hashes.push(hash_words(packed));
+            self.hashes.push(h);
+            self.counts[shard_of(h)] += 1;
             self.len += 1;
         }
         (self.len > before).then_some(before as u32)
     }
 
-    /// The kept candidates' words and hashes.
-    fn finish(mut self, words: usize) -> (Vec<u64>, Vec<u64>) {
+    /// The kept candidates laid out by shard into `out`.
+    fn finish(mut self, words: usize, out: &mut ChunkOut) {
         if words == 1 {
             self.flush();
         }
-        self.packed.truncate(self.len * words);
+        let mut packed = self.packed;
+        packed.truncate(self.len * words);
         // Kept through the insert phase: give back the room of the dropped.
-        self.packed.shrink_to_fit();
-        self.hashes.truncate(self.len);
-        (self.packed, self.hashes)
+        packed.shrink_to_fit();
+        // Group by shard, keeping position order (counting sort).
+        let mut offsets = vec![0u32; SHARDS + 1];
+        for s in 0..SHARDS {
+            offsets[s + 1] = offsets[s] + self.counts[s];
+        }
+        let mut fill = offsets.clone();
+        let len = self.len;
+        out.keys = vec![0; len];
+        out.positions = vec![0; len];
+        for p in 0..len {
+            let (key, h) = if words == 1 {
+                (packed[p], hash_word(packed[p]))
+            } else {
+                (self.hashes[p], self.hashes[p])
+            };
+            let s = shard_of(h);
+            let at = fill[s] as usize;
+            out.keys[at] = key;
+            out.positions[at] = p as u32;
+            fill[s] += 1;
+        }
+        out.offsets = offsets;
+        out.packed = packed;
+        out.fresh = (0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
     }
 }
 
@@ -637,29 +673,7 @@ fn expand_chunk<S: TransitionSystem>(
             out.deadlock = Some(id);
         }
     }
-    // Group by shard, keeping position order (counting sort).
-    let (packed, hashes) = cands.finish(words);
-    let len = hashes.len();
-    let mut counts = vec![0u32; SHARDS + 1];
-    for &h in &hashes {
-        counts[shard_of(h) + 1] += 1;
-    }
-    for s in 0..SHARDS {
-        counts[s + 1] += counts[s];
-    }
-    let mut fill = counts.clone();
-    out.keys = vec![0; len];
-    out.positions = vec![0; len];
-    for (p, &h) in hashes.iter().enumerate() {
-        let s = shard_of(h);
-        let at = fill[s] as usize;
-        out.keys[at] = if words == 1 { packed[p] } else { h };
-        out.positions[at] = p as u32;
-        fill[s] += 1;
-    }
-    out.offsets = counts;
-    out.packed = packed;
-    out.fresh = (0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+    cands.finish(words, &mut out);
     out
 }
 
