@@ -610,12 +610,16 @@ impl<'f> Candidates<'f> {
         let len = self.len;
         out.keys = vec![0; len];
         out.positions = vec![0; len];
-        for p in 0..len {
-            let (key, h) = if words == 1 {
+        // The key is the state itself for one word, else its hash.
+        let key_of = |p: usize| {
+            if words == 1 {
                 (packed[p], hash_word(packed[p]))
             } else {
                 (self.hashes[p], self.hashes[p])
-            };
+            }
+        };
+        for p in 0..len {
+            let (key, h) = key_of(p);
             let s = shard_of(h);
             let at = fill[s] as usize;
             out.keys[at] = key;
