@@ -709,18 +709,9 @@ fn insert_direct(s: usize, shard: &mut Shard<u64>, chunks: &[ChunkOut]) {
                 shard.prefetch(ha);
                 ring[k % PREFETCH] = ha;
             }
-            let entry = key + 1;
-            let Probe::Vacant(mut slot) = shard.probe(h, |e| e == entry) else {
-                continue;
-            };
-            if shard.needs_growth() {
-                shard.grow(|e| hash_word(e - 1), |_, _| {});
-                if let Probe::Vacant(v) = shard.probe(h, |_| false) {
-                    slot = v;
-                }
+            if shard.insert_word(h, key) {
+                c.fresh[p as usize / 64].fetch_or(1 << (p % 64), Ordering::Relaxed);
             }
-            shard.fill(slot, entry);
-            c.fresh[p as usize / 64].fetch_or(1 << (p % 64), Ordering::Relaxed);
         }
     }
 }

@@ -247,6 +247,26 @@ impl<E: Copy + Default + PartialEq> Shard<E> {
     }
 }
 
+impl Shard<u64> {
+    /// Direct index: inserts one-word state `word` with hash `h` unless
+    /// present; true if it was new.
+    #[inline]
+    pub fn insert_word(&mut self, h: u64, word: u64) -> bool {
+        let entry = word + 1;
+        let Probe::Vacant(mut slot) = self.probe(h, |e| e == entry) else {
+            return false;
+        };
+        if self.needs_growth() {
+            self.grow(|e| hash_word(e - 1), |_, _| {});
+            if let Probe::Vacant(v) = self.probe(h, |_| false) {
+                slot = v;
+            }
+        }
+        self.fill(slot, entry);
+        true
+    }
+}
+
 /// The hash index over all stored states.
 pub enum Index {
     /// Entries are `packed state + 1` (states of at most 63 bits).
