@@ -498,6 +498,13 @@ struct Candidates<'f> {
     /// number, `FILTER_LAG` places until their filter slot has been fetched,
     /// so the filter's cache misses overlap.
     pending: [u64; PENDING],
+    /// The hashes of the pending candidates.
+    pending_hashes: [u64; PENDING],
+    /// Bit `k` set when pending slot `k` holds a candidate that satisfies
+    /// the search's target predicate.
+    pending_marks: u32,
+    /// The position of the first kept candidate that was marked.
+    hit: Option<u32>,
     /// One-word states: candidates generated so far.
     raw: usize,
     /// One-word states: candidates filtered so far.
@@ -526,6 +533,9 @@ impl<'f> Candidates<'f> {
             len: 0,
             counts: [0; SHARDS],
             pending: [0; PENDING],
+            pending_hashes: [0; PENDING],
+            pending_marks: 0,
+            hit: None,
             raw: 0,
             checked: 0,
             recent,
@@ -536,9 +546,19 @@ impl<'f> Candidates<'f> {
     /// later, once its filter slot has been fetched.
     #[inline(always)]
     fn add_word(&mut self, packed: u64) {
+        self.add_marked(packed, false);
+    }
+
+    /// Adds a one-word candidate, `marked` if it satisfies the target
+    /// predicate (see `hit`).
+    #[inline(always)]
+    fn add_marked(&mut self, packed: u64, marked: bool) {
         let h = hash_word(packed);
+        let bit = 1u32 << (self.raw % PENDING);
+        self.pending_marks = (self.pending_marks & !bit) | (bit * marked as u32);
         prefetch(&self.recent[h as usize & (FILTER_SLOTS - 1)]);
         self.pending[self.raw % PENDING] = packed;
+        self.pending_hashes[self.raw % PENDING] = h;
         self.raw += 1;
         if self.raw - self.checked > FILTER_LAG {
             self.check_next();
@@ -557,10 +577,15 @@ impl<'f> Candidates<'f> {
             self.packed.resize(self.len + more, 0);
         }
         let packed = self.pending[self.checked % PENDING];
-        let h = hash_word(packed);
+        let h = self.pending_hashes[self.checked % PENDING];
         let slot = &mut self.recent[h as usize & (FILTER_SLOTS - 1)];
         let fresh = *slot != packed + 1;
         *slot = packed + 1;
+        // A marked candidate dropped here equals an earlier one, which was
+        // marked too.
+        if self.pending_marks & (1 << (self.checked % PENDING)) != 0 && fresh {
+            self.hit = self.hit.or(Some(self.len as u32));
+        }
         self.packed[self.len] = packed;
         self.len += fresh as usize;
         self.counts[shard_of(h)] += fresh as u32;
@@ -574,22 +599,16 @@ impl<'f> Candidates<'f> {
         }
     }
 
-    /// Adds a candidate of any width at once; returns its position, or
-    /// `None` if it was dropped as a repeat.
+    /// Adds a candidate of several words (never filtered); returns its
+    /// position.
     #[inline]
-    fn add(&mut self, packed: &[u64]) -> Option<u32> {
-        let before = self.len;
-        if let [w] = packed {
-            self.add_word(*w);
-            self.flush();
-        } else {
-            let h = hash_words(packed);
-            self.packed.extend_from_slice(packed);
-            self.hashes.push(h);
-            self.counts[shard_of(h)] += 1;
-            self.len += 1;
-        }
-        (self.len > before).then_some(before as u32)
+    fn add_words(&mut self, packed: &[u64]) -> u32 {
+        let h = hash_words(packed);
+        self.packed.extend_from_slice(packed);
+        self.hashes.push(h);
+        self.counts[shard_of(h)] += 1;
+        self.len += 1;
+        self.len as u32 - 1
     }
 
     /// The kept candidates laid out by shard into `out`.
@@ -628,6 +647,7 @@ impl<'f> Candidates<'f> {
         }
         out.offsets = offsets;
         out.packed = packed;
+        out.hit = out.hit.or(self.hit);
         out.fresh = (0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
     }
 }
@@ -661,11 +681,13 @@ fn expand_chunk<S: TransitionSystem>(
             sys.for_each_successor(&state, |ev, succ| {
                 n += 1;
                 taus += (ev == TAU) as u64;
+                let hit = target.is_some_and(|t| t(succ));
                 codec.pack(succ, &mut buf);
-                // A dropped candidate equals an earlier one, which was
-                // tested already.
-                if let Some(pos) = cands.add(&buf) {
-                    if out.hit.is_none() && target.is_some_and(|t| t(succ)) {
+                if words == 1 {
+                    cands.add_marked(buf[0], hit);
+                } else {
+                    let pos = cands.add_words(&buf);
+                    if hit && out.hit.is_none() {
                         out.hit = Some(pos);
                     }
                 }
