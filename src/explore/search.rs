@@ -546,16 +546,7 @@ impl<'f> Candidates<'f> {
     /// later, once its filter slot has been fetched.
     #[inline(always)]
     fn add_word(&mut self, packed: u64) {
-        self.add_marked(packed, false);
-    }
-
-    /// Adds a one-word candidate, `marked` if it satisfies the target
-    /// predicate (see `hit`).
-    #[inline(always)]
-    fn add_marked(&mut self, packed: u64, marked: bool) {
         let h = hash_word(packed);
-        let bit = 1u32 << (self.raw % PENDING);
-        self.pending_marks = (self.pending_marks & !bit) | (bit * marked as u32);
         prefetch(&self.recent[h as usize & (FILTER_SLOTS - 1)]);
         self.pending[self.raw % PENDING] = packed;
         self.pending_hashes[self.raw % PENDING] = h;
@@ -563,6 +554,16 @@ impl<'f> Candidates<'f> {
         if self.raw - self.checked > FILTER_LAG {
             self.check_next();
         }
+    }
+
+    /// Adds a one-word candidate, `marked` if it satisfies the target
+    /// predicate (see `hit`). A chunk uses either this or `add_word` (which
+    /// leaves the marks clear).
+    #[inline(always)]
+    fn add_marked(&mut self, packed: u64, marked: bool) {
+        let bit = 1u32 << (self.raw % PENDING);
+        self.pending_marks = (self.pending_marks & !bit) | (bit * marked as u32);
+        self.add_word(packed);
     }
 
     /// Filters the oldest pending one-word candidate: kept unless the filter
@@ -583,13 +584,22 @@ impl<'f> Candidates<'f> {
         *slot = packed + 1;
         // A marked candidate dropped here equals an earlier one, which was
         // marked too.
-        if self.pending_marks & (1 << (self.checked % PENDING)) != 0 && fresh {
-            self.hit = self.hit.or(Some(self.len as u32));
+        if self.pending_marks != 0 {
+            self.note_hit(fresh);
         }
         self.packed[self.len] = packed;
         self.len += fresh as usize;
         self.counts[shard_of(h)] += fresh as u32;
         self.checked += 1;
+    }
+
+    /// Records the candidate being filtered as the hit if it is marked, kept
+    /// and the first such. Out of line: only searches with a target mark.
+    #[inline(never)]
+    fn note_hit(&mut self, fresh: bool) {
+        if self.pending_marks & (1 << (self.checked % PENDING)) != 0 && fresh {
+            self.hit = self.hit.or(Some(self.len as u32));
+        }
     }
 
     /// Filters every pending one-word candidate.
