@@ -238,17 +238,9 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
         let mut tau_transitions = 0u64;
         let mut stopped = found.map(|_| StopReason::FoundTarget);
         // One duplicate filter per task, kept across rounds and levels (see
-        // `Candidates::recent`). Zeroed pages are mapped lazily, so a small
-        // search touches little of them.
-        let mut filters: Vec<Vec<u64>> = (0..threads)
-            .map(|_| {
-                if words == 1 {
-                    filled(FILTER_SLOTS, 0)
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect();
+        // `Candidates::recent`); small at first, so that small searches do
+        // not pay for filling a big one.
+        let mut filters: Vec<Vec<u64>> = vec![Vec::new(); threads];
         let mut peak_bytes = 0u64;
         let cancel = self.cancel.clone();
         let cancelled = || cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
@@ -269,6 +261,11 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
             let mut bytes = 0u64;
             while round_lo < hi {
                 let round_hi = hi.min(round_lo.saturating_add(ROUND));
+                let slots = filter_slots(store.len());
+                if words == 1 && filters[0].len() < slots {
+                    // Dropping the old filters' entries is always safe.
+                    filters = (0..threads).map(|_| filled(slots, 0)).collect();
+                }
                 // Successors per state so far: room reserved for candidates.
                 let fanout = (transitions / u64::from(round_lo.max(1))) as usize + 1;
                 let chunks =
@@ -470,10 +467,18 @@ fn chunk_bytes(c: &ChunkOut) -> u64 {
         + c.fresh.capacity() * 8) as u64
 }
 
-/// Slots of each task's duplicate filter (a power of two): 8 MiB. Measured on
-/// butler N=10 (`bench/bench.sh`): 2^16 12.6 s, 2^18 12.0 s, 2^20 11.5 s,
-/// 2^21 12.7 s, 2^22 13.8 s on one thread (fewer probes against more misses).
-const FILTER_SLOTS: usize = 1 << 20;
+/// Slots of each task's duplicate filter (a power of two) once a search has
+/// stored `states` states: 128 KiB at first, 8 MiB from a million states on.
+/// Measured on butler N=10 (`bench/bench.sh`): 2^16 12.6 s, 2^18 12.0 s,
+/// 2^20 11.5 s, 2^21 12.7 s, 2^22 13.8 s on one thread (fewer probes
+/// against more misses).
+fn filter_slots(states: usize) -> usize {
+    if states < 1 << 20 {
+        1 << 14
+    } else {
+        1 << 20
+    }
+}
 
 /// How many candidates behind generation the filter runs.
 const FILTER_LAG: usize = 16;
@@ -519,6 +524,8 @@ struct Candidates<'f> {
     /// drops the first occurrence in (chunk, position) order, so state numbers
     /// do not depend on how levels are cut into chunks or on the thread count.
     recent: &'f mut [u64],
+    /// `recent.len() - 1` (its length is a power of two).
+    mask: usize,
 }
 
 /// Size of [`Candidates::pending`] (a power of two above `FILTER_LAG`).
@@ -538,6 +545,7 @@ impl<'f> Candidates<'f> {
             hit: None,
             raw: 0,
             checked: 0,
+            mask: recent.len().wrapping_sub(1),
             recent,
         }
     }
@@ -547,7 +555,7 @@ impl<'f> Candidates<'f> {
     #[inline(always)]
     fn add_word(&mut self, packed: u64) {
         let h = hash_word(packed);
-        prefetch(&self.recent[h as usize & (FILTER_SLOTS - 1)]);
+        prefetch(&self.recent[h as usize & self.mask]);
         self.pending[self.raw % PENDING] = packed;
         self.pending_hashes[self.raw % PENDING] = h;
         self.raw += 1;
@@ -579,7 +587,7 @@ impl<'f> Candidates<'f> {
         }
         let packed = self.pending[self.checked % PENDING];
         let h = self.pending_hashes[self.checked % PENDING];
-        let slot = &mut self.recent[h as usize & (FILTER_SLOTS - 1)];
+        let slot = &mut self.recent[h as usize & self.mask];
         let fresh = *slot != packed + 1;
         *slot = packed + 1;
         // A marked candidate dropped here equals an earlier one, which was
