@@ -26,6 +26,8 @@
 //! never hidden, renamed, linked or synchronised, so Hide/Rename/Linked above
 //! a parallel never see it: it is handled only at the top.
 
+mod flat;
+
 use super::event::EventTable;
 use super::explicit::lts_error;
 use super::leaf::LeafLts;
@@ -34,6 +36,7 @@ use crate::eval::{Proc, ProcRef};
 use crate::explore::codec::StateCodec;
 use crate::explore::{TransitionSystem, TAU, TICK};
 use crate::syntax::Diagnostic;
+use flat::{flatten_moves, FlatMoves};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
@@ -65,35 +68,6 @@ struct Part {
     /// or [`NO_COLUMN`] when the columns would be too big.
     column: u32,
 }
-
-/// A move of a driving leaf from one of its states, with the rule it
-/// drives: the packed-word successor function reads these (see
-/// [`FlatMoves`]).
-#[derive(Clone, Copy, Debug)]
-struct FlatMove {
-    /// The leaf's state XOR its target: the packed word changes by this,
-    /// shifted to the leaf's bits.
-    delta: u32,
-    result: u32,
-    others_start: u32,
-    others_end: u32,
-}
-
-/// Per driving leaf and local state, its moves in successor order (event,
-/// then rule, then target), so a leaf costs one range lookup instead of the
-/// chain groups -> drivers -> rules -> transitions.
-#[derive(Clone, Debug)]
-struct FlatMoves {
-    /// Per leaf: where its states' entries start in `ranges`.
-    first: Vec<u32>,
-    /// Leaf `i`'s state `s` has `moves[ranges[first[i] + s]..ranges[first[i] + s + 1]]`.
-    ranges: Vec<u32>,
-    moves: Vec<FlatMove>,
-}
-
-/// Most flattened moves (16 bytes each); a network with more uses the
-/// general successor function for packed states too.
-const MAX_FLAT_MOVES: usize = 1 << 24;
 
 /// [`Part::column`] when the part is looked up in its leaf instead.
 const NO_COLUMN: u32 = u32::MAX;
@@ -603,71 +577,6 @@ impl Network {
             .collect()
     }
 
-    /// Calls `f(event, successor)` for each successor of `state`, packed in
-    /// one word by `codec` as `packed`: each successor's word is `packed`
-    /// with only the moved leaves' bits changed. Same successors in the same
-    /// order as [`Network::expand`].
-    #[inline]
-    fn expand_word<F: FnMut(u32, u64)>(
-        &self,
-        flat: &FlatMoves,
-        state: &[u32],
-        packed: u64,
-        codec: &StateCodec,
-        f: &mut F,
-    ) {
-        if self.is_final(state) {
-            return;
-        }
-        for &i in &self.driving {
-            let i = i as usize;
-            let at = (flat.first[i] + state[i]) as usize;
-            let (lo, hi) = (flat.ranges[at] as usize, flat.ranges[at + 1] as usize);
-            for m in &flat.moves[lo..hi] {
-                let word = codec.replace_in_word(packed, i, m.delta, 0);
-                match &self.others[m.others_start as usize..m.others_end as usize] {
-                    [] => f(m.result, word),
-                    [p] => {
-                        let (j, sj) = (p.leaf as usize, state[p.leaf as usize]);
-                        let (start, end) = self.partner(p, sj);
-                        for &u in &self.targets[start as usize..end as usize] {
-                            f(m.result, codec.replace_in_word(word, j, sj, u));
-                        }
-                    }
-                    others => self.product_word(others, state, word, codec, m.result, f),
-                }
-            }
-        }
-        if let Some(fin) = self.final_state {
-            if state.iter().zip(&self.omega).all(|(s, o)| s == o) {
-                f(TICK, codec.replace_in_word(packed, 0, state[0], fin));
-            }
-        }
-    }
-
-    /// Emits every combination of the transitions of `parts` (partners of
-    /// one rule) from `word`, as [`Network::product`] does for vectors.
-    fn product_word<F: FnMut(u32, u64)>(
-        &self,
-        parts: &[Part],
-        state: &[u32],
-        word: u64,
-        codec: &StateCodec,
-        result: u32,
-        f: &mut F,
-    ) {
-        let Some((p, rest)) = parts.split_first() else {
-            f(result, word);
-            return;
-        };
-        let (j, sj) = (p.leaf as usize, state[p.leaf as usize]);
-        let (start, end) = self.partner(p, sj);
-        for &u in &self.targets[start as usize..end as usize] {
-            let next = codec.replace_in_word(word, j, sj, u);
-            self.product_word(rest, state, next, codec, result, f);
-        }
-    }
-
     /// Fills `buf` (a copy of `state`) with each successor in turn and calls
     /// `f(event, successor)`.
     #[inline]
@@ -798,47 +707,6 @@ impl Network {
             self.expand(state, &mut buf, &mut slots, f);
         }
     }
-}
-
-/// The moves of the `driving` leaves, flattened: per leaf and state, per
-/// event offered, per rule the leaf drives on it, per target. `None` past
-/// [`MAX_FLAT_MOVES`].
-fn flatten_moves(
-    leaves: &[Arc<LeafLts>],
-    drivers: &[Vec<(u32, u32)>],
-    hot: &[HotRule],
-    driving: &[u32],
-) -> Option<FlatMoves> {
-    let mut flat = FlatMoves {
-        first: vec![u32::MAX; leaves.len()],
-        ranges: Vec::new(),
-        moves: Vec::new(),
-    };
-    for &i in driving {
-        let lts = &leaves[i as usize];
-        flat.first[i as usize] = u32::try_from(flat.ranges.len()).ok()?;
-        for s in 0..lts.num_states {
-            flat.ranges.push(flat.moves.len() as u32);
-            for g in lts.groups_of(s) {
-                let (lo, hi) = drivers[i as usize][g.local as usize];
-                for r in &hot[lo as usize..hi as usize] {
-                    for &(_, t) in &lts.transitions[g.start as usize..g.end as usize] {
-                        flat.moves.push(FlatMove {
-                            delta: s ^ t,
-                            result: r.result,
-                            others_start: r.others_start,
-                            others_end: r.others_end,
-                        });
-                    }
-                }
-                if flat.moves.len() > MAX_FLAT_MOVES {
-                    return None;
-                }
-            }
-        }
-        flat.ranges.push(flat.moves.len() as u32);
-    }
-    Some(flat)
 }
 
 /// The targets of all distinct leaf LTSs concatenated, and where each
