@@ -493,7 +493,7 @@ const MAX_CHUNK: usize = 1 << 14;
 struct Candidates<'f> {
     /// The candidates kept, `words` words each.
     packed: Vec<u64>,
-    /// States of several words: the hash of each candidate kept.
+    /// The hash of each candidate kept.
     hashes: Vec<u64>,
     /// Number of candidates kept.
     len: usize,
@@ -524,8 +524,6 @@ struct Candidates<'f> {
     /// drops the first occurrence in (chunk, position) order, so state numbers
     /// do not depend on how levels are cut into chunks or on the thread count.
     recent: &'f mut [u64],
-    /// `recent.len() - 1` (its length is a power of two).
-    mask: usize,
 }
 
 /// Size of [`Candidates::pending`] (a power of two above `FILTER_LAG`).
@@ -536,7 +534,7 @@ impl<'f> Candidates<'f> {
     fn new(recent: &'f mut [u64], expected: usize, words: usize) -> Self {
         Candidates {
             packed: Vec::with_capacity(expected * words),
-            hashes: Vec::new(),
+            hashes: Vec::with_capacity(expected),
             len: 0,
             counts: [0; SHARDS],
             pending: [0; PENDING],
@@ -545,7 +543,6 @@ impl<'f> Candidates<'f> {
             hit: None,
             raw: 0,
             checked: 0,
-            mask: recent.len().wrapping_sub(1),
             recent,
         }
     }
@@ -555,7 +552,7 @@ impl<'f> Candidates<'f> {
     #[inline(always)]
     fn add_word(&mut self, packed: u64) {
         let h = hash_word(packed);
-        prefetch(&self.recent[h as usize & self.mask]);
+        prefetch(&self.recent[self.filter_slot(h)]);
         self.pending[self.raw % PENDING] = packed;
         self.pending_hashes[self.raw % PENDING] = h;
         self.raw += 1;
@@ -584,10 +581,11 @@ impl<'f> Candidates<'f> {
             let room = self.packed.capacity() - self.packed.len();
             let more = self.packed.len().max(room).max(1024);
             self.packed.resize(self.len + more, 0);
+            self.hashes.resize(self.len + more, 0);
         }
         let packed = self.pending[self.checked % PENDING];
         let h = self.pending_hashes[self.checked % PENDING];
-        let slot = &mut self.recent[h as usize & self.mask];
+        let slot = &mut self.recent[self.filter_slot(h)];
         let fresh = *slot != packed + 1;
         *slot = packed + 1;
         // A marked candidate dropped here equals an earlier one, which was
@@ -596,6 +594,7 @@ impl<'f> Candidates<'f> {
             self.note_hit(fresh);
         }
         self.packed[self.len] = packed;
+        self.hashes[self.len] = h;
         self.len += fresh as usize;
         self.counts[shard_of(h)] += fresh as u32;
         self.checked += 1;
@@ -617,16 +616,25 @@ impl<'f> Candidates<'f> {
         }
     }
 
-    /// Adds a candidate of several words (never filtered); returns its
-    /// position.
+    /// Adds a candidate of several words (never filtered), `marked` if it
+    /// satisfies the target predicate.
     #[inline]
-    fn add_words(&mut self, packed: &[u64]) -> u32 {
+    fn add_words(&mut self, packed: &[u64], marked: bool) {
         let h = hash_words(packed);
+        if marked && self.hit.is_none() {
+            self.hit = Some(self.len as u32);
+        }
         self.packed.extend_from_slice(packed);
         self.hashes.push(h);
         self.counts[shard_of(h)] += 1;
         self.len += 1;
-        self.len as u32 - 1
+    }
+
+    /// The filter slot of a candidate with hash `h` (the filter's length is
+    /// a power of two).
+    #[inline(always)]
+    fn filter_slot(&self, h: u64) -> usize {
+        h as usize & (self.recent.len() - 1)
     }
 
     /// The kept candidates laid out by shard into `out`.
@@ -636,6 +644,7 @@ impl<'f> Candidates<'f> {
         }
         let mut packed = self.packed;
         packed.truncate(self.len * words);
+        self.hashes.truncate(self.len);
         // Kept through the insert phase: give back the room of the dropped.
         packed.shrink_to_fit();
         // Group by shard, keeping position order (counting sort).
@@ -647,25 +656,17 @@ impl<'f> Candidates<'f> {
         let len = self.len;
         out.keys = vec![0; len];
         out.positions = vec![0; len];
-        // The key is the state itself for one word, else its hash.
-        let key_of = |p: usize| {
-            if words == 1 {
-                (packed[p], hash_word(packed[p]))
-            } else {
-                (self.hashes[p], self.hashes[p])
-            }
-        };
-        for p in 0..len {
-            let (key, h) = key_of(p);
+        for (p, &h) in self.hashes.iter().enumerate() {
             let s = shard_of(h);
             let at = fill[s] as usize;
-            out.keys[at] = key;
+            // The key is the state itself for one word, else its hash.
+            out.keys[at] = if words == 1 { packed[p] } else { h };
             out.positions[at] = p as u32;
             fill[s] += 1;
         }
         out.offsets = offsets;
         out.packed = packed;
-        out.hit = out.hit.or(self.hit);
+        out.hit = self.hit;
         out.fresh = (0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
     }
 }
@@ -704,10 +705,7 @@ fn expand_chunk<S: TransitionSystem>(
                 if words == 1 {
                     cands.add_marked(buf[0], hit);
                 } else {
-                    let pos = cands.add_words(&buf);
-                    if hit && out.hit.is_none() {
-                        out.hit = Some(pos);
-                    }
+                    cands.add_words(&buf, hit);
                 }
             });
         }
