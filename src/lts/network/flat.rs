@@ -104,6 +104,7 @@ impl Network {
                 let word = codec.replace_in_word(packed, i, m.delta, 0);
                 match &self.others[m.others_start as usize..m.others_end as usize] {
                     [] => f(m.result, word),
+                    // The common case of `product_word`, without its recursion.
                     [p] => {
                         let (j, sj) = (p.leaf as usize, state[p.leaf as usize]);
                         let (start, end) = self.partner(p, sj);
@@ -115,10 +116,8 @@ impl Network {
                 }
             }
         }
-        if let Some(fin) = self.final_state {
-            if state.iter().zip(&self.omega).all(|(s, o)| s == o) {
-                f(TICK, codec.replace_in_word(packed, 0, state[0], fin));
-            }
+        if let Some(fin) = self.final_tick(state) {
+            f(TICK, codec.replace_in_word(packed, 0, state[0], fin));
         }
     }
 

@@ -648,13 +648,23 @@ impl Network {
                 buf[i] = s;
             }
         }
-        if let Some(fin) = self.final_state {
-            if state.iter().zip(&self.omega).all(|(s, o)| s == o) {
-                buf[0] = fin;
-                f(TICK, buf);
-                buf[0] = state[0];
-            }
+        if let Some(fin) = self.final_tick(state) {
+            buf[0] = fin;
+            f(TICK, buf);
+            buf[0] = state[0];
         }
+    }
+
+    /// When every leaf of `state` is at Ω: component 0's value after the
+    /// network's ✓ (the final state).
+    #[inline]
+    fn final_tick(&self, state: &[u32]) -> Option<u32> {
+        let fin = self.final_state?;
+        state
+            .iter()
+            .zip(&self.omega)
+            .all(|(s, o)| s == o)
+            .then_some(fin)
     }
 
     /// The range of `targets` holding the transitions of part `p`'s leaf
