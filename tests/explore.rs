@@ -359,10 +359,12 @@ fn lasso_divergence_and_deadlock() {
 #[test]
 fn wide_levels_split_into_rounds_keep_numbering() {
     // 3^14 = 4,782,969 states; the middle BFS levels hold over 262,144
-    // states (a round), so each is expanded in several rounds.
+    // states (a round here), so each is expanded in several rounds.
     let sys = Odometer(vec![3; 14]);
-    let one = Explorer::new(&sys).jobs(1).run();
-    let two = Explorer::new(&sys).jobs(2).run();
+    let one = Explorer::new(&sys).jobs(1).round_states(1 << 18).run();
+    let two = Explorer::new(&sys).jobs(2).round_states(1 << 18).run();
+    let whole = Explorer::new(&sys).jobs(2).run();
+    assert_eq!(whole.states, one.states);
     assert_eq!(one.states, 4_782_969);
     assert_eq!(one.transitions, 4_782_969 * 14);
     assert_eq!(one.levels, 29);
@@ -370,6 +372,7 @@ fn wide_levels_split_into_rounds_keep_numbering() {
     assert!(widest > 262_144, "widest level {widest}");
     for id in (0..one.states as u32).step_by(997) {
         assert_eq!(one.state(id), two.state(id));
+        assert_eq!(one.state(id), whole.state(id));
         assert_eq!(one.depth(id), one.state(id).iter().sum::<u32>());
     }
 }

@@ -130,7 +130,10 @@ fn same_packed_successors(
         let state = ex.state(id);
         let (mut plain, mut packed) = (Vec::new(), Vec::new());
         net.for_each_successor(&state, |e, succ| plain.push((e, codec.pack_word(succ))));
-        net.for_each_packed_successor(&state, codec.pack_word(&state), &codec, |e, w| {
+        // The scratch room starts with junk: the packed function must not
+        // read it before writing it.
+        let mut scratch = vec![u32::MAX; state.len()];
+        net.for_each_packed_successor(codec.pack_word(&state), &codec, &mut scratch, |e, w| {
             packed.push((e, w))
         });
         assert_eq!(

@@ -88,6 +88,12 @@ impl StateCodec {
             .fold(0u64, |w, (&v, &off)| w | (v as u64).wrapping_shl(off))
     }
 
+    /// Component `i` of a state packed in one word.
+    #[inline(always)]
+    pub fn component(&self, packed: u64, i: usize) -> u32 {
+        (packed.wrapping_shr(self.offsets[i]) & ((1u64 << self.widths[i]) - 1)) as u32
+    }
+
     /// `packed` (one word) with component `i` changed from `old` to `new`.
     #[inline(always)]
     pub fn replace_in_word(&self, packed: u64, i: usize, old: u32, new: u32) -> u64 {

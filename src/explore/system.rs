@@ -32,22 +32,24 @@ pub trait TransitionSystem: Sync {
     {
         self.successors(state, &mut f)
     }
-    /// The same transitions again, each successor packed into one word by
-    /// `codec` (used only when packed states fit one word); `packed` is
-    /// `state` packed. The default packs every successor; systems override
-    /// it to update only the components a transition changes.
+    /// The same transitions again, for a state packed into one word by
+    /// `codec` as `packed`, each successor packed likewise (used only when
+    /// packed states fit one word). `scratch` has room for `width()`
+    /// components; the default unpacks `packed` into it and packs every
+    /// successor, systems override it to read and change only the components
+    /// a transition involves.
     #[inline]
     fn for_each_packed_successor<F: FnMut(u32, u64)>(
         &self,
-        state: &[u32],
         packed: u64,
         codec: &StateCodec,
+        scratch: &mut [u32],
         mut f: F,
     ) where
         Self: Sized,
     {
-        let _ = packed;
-        self.for_each_successor(state, |e, s| f(e, codec.pack_word(s)))
+        codec.unpack(&[packed], scratch);
+        self.for_each_successor(scratch, |e, s| f(e, codec.pack_word(s)))
     }
     /// True for a successfully terminated state: it has no transitions but is
     /// not a deadlock.

@@ -3,7 +3,7 @@
 //! successor of a one-word state is the parent word with the moved leaves'
 //! bits changed, one range lookup per leaf.
 
-use super::{HotRule, Network, Part};
+use super::{HotRule, Network, Part, NO_COLUMN};
 use crate::explore::codec::StateCodec;
 use crate::explore::TICK;
 use crate::lts::leaf::LeafLts;
@@ -18,9 +18,21 @@ struct FlatMove {
     /// shifted to the leaf's bits.
     delta: u32,
     result: u32,
-    others_start: u32,
+    /// What else takes part: [`ALONE`], [`SEVERAL`], or the one partner
+    /// leaf (the rule's only other part, which has a column).
+    partner: u32,
+    /// The one partner's column in `Network::columns`; for [`SEVERAL`], the
+    /// start of the rule's parts in `Network::others`.
+    column: u32,
+    /// For [`SEVERAL`]: the end of the rule's parts in `Network::others`.
     others_end: u32,
 }
+
+/// [`FlatMove::partner`] of a move no other leaf takes part in.
+const ALONE: u32 = u32::MAX;
+/// [`FlatMove::partner`] of a move with several partners, or one without a
+/// column.
+const SEVERAL: u32 = u32::MAX - 1;
 
 /// Per driving leaf and local state, its moves in successor order (event,
 /// then rule, then target), so a leaf costs one range lookup instead of the
@@ -45,6 +57,7 @@ pub(super) fn flatten_moves(
     leaves: &[Arc<LeafLts>],
     drivers: &[Vec<(u32, u32)>],
     hot: &[HotRule],
+    others: &[Part],
     driving: &[u32],
 ) -> Option<FlatMoves> {
     let mut flat = FlatMoves {
@@ -60,11 +73,18 @@ pub(super) fn flatten_moves(
             for g in lts.groups_of(s) {
                 let (lo, hi) = drivers[i as usize][g.local as usize];
                 for r in &hot[lo as usize..hi as usize] {
+                    let (partner, column) =
+                        match &others[r.others_start as usize..r.others_end as usize] {
+                            [] => (ALONE, 0),
+                            [p] if p.column != NO_COLUMN => (p.leaf, p.column),
+                            _ => (SEVERAL, r.others_start),
+                        };
                     for &(_, t) in &lts.transitions[g.start as usize..g.end as usize] {
                         flat.moves.push(FlatMove {
                             delta: s ^ t,
                             result: r.result,
-                            others_start: r.others_start,
+                            partner,
+                            column,
                             others_end: r.others_end,
                         });
                     }
@@ -80,53 +100,66 @@ pub(super) fn flatten_moves(
 }
 
 impl Network {
-    /// Calls `f(event, successor)` for each successor of `state`, packed in
-    /// one word by `codec` as `packed`: each successor's word is `packed`
-    /// with only the moved leaves' bits changed. Same successors in the same
+    /// Calls `f(event, successor)` for each successor of the state `codec`
+    /// packs as `packed`, each successor packed likewise: its word is
+    /// `packed` with only the moved leaves' bits changed, read from the word
+    /// without unpacking it (`scratch`, of `width()` components, is needed
+    /// only by a network that can terminate). Same successors in the same
     /// order as [`Network::expand`].
     #[inline]
     pub(super) fn expand_word<F: FnMut(u32, u64)>(
         &self,
         flat: &FlatMoves,
-        state: &[u32],
         packed: u64,
         codec: &StateCodec,
+        scratch: &mut [u32],
         f: &mut F,
     ) {
-        if self.is_final(state) {
+        if self
+            .final_state
+            .is_some_and(|fin| codec.component(packed, 0) == fin)
+        {
             return;
         }
         for &i in &self.driving {
             let i = i as usize;
-            let at = (flat.first[i] + state[i]) as usize;
+            let at = (flat.first[i] + codec.component(packed, i)) as usize;
             let (lo, hi) = (flat.ranges[at] as usize, flat.ranges[at + 1] as usize);
             for m in &flat.moves[lo..hi] {
                 let word = codec.replace_in_word(packed, i, m.delta, 0);
-                match &self.others[m.others_start as usize..m.others_end as usize] {
-                    [] => f(m.result, word),
-                    // The common case of `product_word`, without its recursion.
-                    [p] => {
-                        let (j, sj) = (p.leaf as usize, state[p.leaf as usize]);
-                        let (start, end) = self.partner(p, sj);
+                match m.partner {
+                    ALONE => f(m.result, word),
+                    SEVERAL => {
+                        let others = &self.others[m.column as usize..m.others_end as usize];
+                        self.product_word(others, packed, word, codec, m.result, f)
+                    }
+                    // The common case of `product_word`, without its
+                    // recursion, the partner's column read directly.
+                    j => {
+                        let sj = codec.component(packed, j as usize);
+                        let (start, end) = self.columns[(m.column + sj) as usize];
                         for &u in &self.targets[start as usize..end as usize] {
-                            f(m.result, codec.replace_in_word(word, j, sj, u));
+                            f(m.result, codec.replace_in_word(word, j as usize, sj, u));
                         }
                     }
-                    others => self.product_word(others, state, word, codec, m.result, f),
                 }
             }
         }
-        if let Some(fin) = self.final_tick(state) {
-            f(TICK, codec.replace_in_word(packed, 0, state[0], fin));
+        if self.final_state.is_some() {
+            codec.unpack(&[packed], scratch);
+            if let Some(fin) = self.final_tick(scratch) {
+                f(TICK, codec.replace_in_word(packed, 0, scratch[0], fin));
+            }
         }
     }
 
     /// Emits every combination of the transitions of `parts` (partners of
-    /// one rule) from `word`, as [`Network::product`] does for vectors.
+    /// one rule) from `word`, as [`Network::product`] does for vectors;
+    /// the partners' states are read from `parent`.
     fn product_word<F: FnMut(u32, u64)>(
         &self,
         parts: &[Part],
-        state: &[u32],
+        parent: u64,
         word: u64,
         codec: &StateCodec,
         result: u32,
@@ -136,11 +169,11 @@ impl Network {
             f(result, word);
             return;
         };
-        let (j, sj) = (p.leaf as usize, state[p.leaf as usize]);
+        let (j, sj) = (p.leaf as usize, codec.component(parent, p.leaf as usize));
         let (start, end) = self.partner(p, sj);
         for &u in &self.targets[start as usize..end as usize] {
             let next = codec.replace_in_word(word, j, sj, u);
-            self.product_word(rest, state, next, codec, result, f);
+            self.product_word(rest, parent, next, codec, result, f);
         }
     }
 }

@@ -448,7 +448,7 @@ impl Network {
         let driving: Vec<u32> = (0..leaves.len() as u32)
             .filter(|&i| drivers[i as usize].iter().any(|&(lo, hi)| lo < hi))
             .collect();
-        let flat = flatten_moves(&leaves, &drivers, &hot, &driving);
+        let flat = flatten_moves(&leaves, &drivers, &hot, &others, &driving);
         let rules = order
             .iter()
             .map(|&i| SyncRule {
@@ -802,14 +802,17 @@ impl TransitionSystem for Network {
     #[inline]
     fn for_each_packed_successor<F: FnMut(u32, u64)>(
         &self,
-        state: &[u32],
         packed: u64,
         codec: &StateCodec,
+        scratch: &mut [u32],
         mut f: F,
     ) {
         match &self.flat {
-            Some(flat) => self.expand_word(flat, state, packed, codec, &mut f),
-            None => self.with_buffers(state, |e, succ| f(e, codec.pack_word(succ))),
+            Some(flat) => self.expand_word(flat, packed, codec, scratch, &mut f),
+            None => {
+                codec.unpack(&[packed], scratch);
+                self.with_buffers(scratch, |e, succ| f(e, codec.pack_word(succ)))
+            }
         }
     }
 
