@@ -4,13 +4,16 @@
 //! is a fixed number of `u64` words. Packing is what keeps bytes per state
 //! low (DESIGN.md §3.3).
 
-/// Packs and unpacks state vectors of one fixed shape.
+use std::sync::Arc;
+
+/// Packs and unpacks state vectors of one fixed shape. Clones share the
+/// layout, which makes [`StateCodec::same_layout`] one comparison for them.
 #[derive(Clone, Debug)]
 pub struct StateCodec {
     /// Bit offset of each component.
-    offsets: Vec<u32>,
+    offsets: Arc<[u32]>,
     /// Bit width of each component.
-    widths: Vec<u32>,
+    widths: Arc<[u32]>,
     /// Number of `u64` words per packed state (at least 1).
     words: usize,
 }
@@ -36,10 +39,17 @@ impl StateCodec {
         }
         let words = (bit as usize).div_ceil(64).max(1);
         StateCodec {
-            offsets,
-            widths,
+            offsets: offsets.into(),
+            widths: widths.into(),
             words,
         }
+    }
+
+    /// True when `other` packs states exactly as this codec does (at once
+    /// for a clone).
+    #[inline]
+    pub fn same_layout(&self, other: &StateCodec) -> bool {
+        Arc::ptr_eq(&self.widths, &other.widths) || self.widths == other.widths
     }
 
     /// Number of `u64` words per packed state.
@@ -65,7 +75,11 @@ impl StateCodec {
             return;
         }
         out.iter_mut().for_each(|w| *w = 0);
-        for ((&v, &off), &w) in state.iter().zip(&self.offsets).zip(&self.widths) {
+        for ((&v, &off), &w) in state
+            .iter()
+            .zip(self.offsets.iter())
+            .zip(self.widths.iter())
+        {
             if w == 0 {
                 continue;
             }
@@ -84,8 +98,13 @@ impl StateCodec {
     pub fn pack_word(&self, state: &[u32]) -> u64 {
         state
             .iter()
-            .zip(&self.offsets)
+            .zip(self.offsets.iter())
             .fold(0u64, |w, (&v, &off)| w | (v as u64).wrapping_shl(off))
+    }
+
+    /// Bit offset and width of component `i`.
+    pub fn field(&self, i: usize) -> (u32, u32) {
+        (self.offsets[i], self.widths[i])
     }
 
     /// Component `i` of a state packed in one word.
@@ -105,12 +124,20 @@ impl StateCodec {
     pub fn unpack(&self, packed: &[u64], out: &mut [u32]) {
         if let [word] = packed {
             // One word: no component straddles a boundary (branch-free).
-            for ((o, &off), &w) in out.iter_mut().zip(&self.offsets).zip(&self.widths) {
+            for ((o, &off), &w) in out
+                .iter_mut()
+                .zip(self.offsets.iter())
+                .zip(self.widths.iter())
+            {
                 *o = (word.wrapping_shr(off) & ((1u64 << w) - 1)) as u32;
             }
             return;
         }
-        for ((o, &off), &w) in out.iter_mut().zip(&self.offsets).zip(&self.widths) {
+        for ((o, &off), &w) in out
+            .iter_mut()
+            .zip(self.offsets.iter())
+            .zip(self.widths.iter())
+        {
             if w == 0 {
                 *o = 0;
                 continue;
@@ -133,7 +160,7 @@ mod tests {
     #[test]
     fn widths_follow_sizes() {
         let c = StateCodec::new(&[1, 2, 3, 4, 5, 7, 8, 9]);
-        assert_eq!(c.widths, vec![0, 1, 2, 2, 3, 3, 3, 4]);
+        assert_eq!(*c.widths, [0, 1, 2, 2, 3, 3, 3, 4]);
         assert_eq!(c.bits(), 18);
         assert_eq!(c.words(), 1);
     }

@@ -232,7 +232,7 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
     fn search(mut self, threads: usize) -> Exploration {
         let start = Instant::now();
         let sys = self.system;
-        let codec = StateCodec::new(&sys.component_sizes());
+        let codec = sys.codec();
         let words = codec.words();
         let mut store = StateStore::new(words);
         let mut index = Index::new(codec.bits());

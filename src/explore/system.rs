@@ -17,6 +17,13 @@ pub trait TransitionSystem: Sync {
     fn width(&self) -> usize;
     /// Number of distinct values each component can take (for bit packing).
     fn component_sizes(&self) -> Vec<u32>;
+    /// The codec the explorer packs states with: one for
+    /// [`component_sizes`](Self::component_sizes). Systems that lay out
+    /// tables for packed states override it to hand out the codec those
+    /// tables were made for (a clone, so checking it is cheap).
+    fn codec(&self) -> StateCodec {
+        StateCodec::new(&self.component_sizes())
+    }
     /// The initial state vector.
     fn initial(&self) -> Vec<u32>;
     /// Calls `f(event, successor)` for every transition of `state`, in an

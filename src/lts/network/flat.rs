@@ -3,20 +3,18 @@
 //! successor of a one-word state is the parent word with the moved leaves'
 //! bits changed, one range lookup per leaf.
 
-use super::{HotRule, Network, Part, NO_COLUMN};
+use super::{Network, Part, NO_COLUMN};
 use crate::explore::codec::StateCodec;
 use crate::explore::TICK;
-use crate::lts::leaf::LeafLts;
-use std::sync::Arc;
 
 /// A move of a driving leaf from one of its states, with the rule it
 /// drives: the packed-word successor function reads these (see
 /// [`FlatMoves`]).
 #[derive(Clone, Copy, Debug)]
 struct FlatMove {
-    /// The leaf's state XOR its target: the packed word changes by this,
-    /// shifted to the leaf's bits.
-    delta: u32,
+    /// The leaf's state XOR its target, shifted to the leaf's bits: the
+    /// packed word changes by this.
+    delta: u64,
     result: u32,
     /// What else takes part: [`ALONE`], [`SEVERAL`], or the one partner
     /// leaf (the rule's only other part, which has a column).
@@ -24,8 +22,18 @@ struct FlatMove {
     /// The one partner's column in `Network::columns`; for [`SEVERAL`], the
     /// start of the rule's parts in `Network::others`.
     column: u32,
-    /// For [`SEVERAL`]: the end of the rule's parts in `Network::others`.
+    /// For [`SEVERAL`]: the end of the rule's parts in `Network::others`;
+    /// for one partner, its bit offset and width (`offset | width << 8`).
     others_end: u32,
+}
+
+/// A driving leaf: where its states' entries start in
+/// [`FlatMoves::ranges`], and its bits in the packed word.
+#[derive(Clone, Copy, Debug)]
+struct FlatDriver {
+    first: u32,
+    offset: u32,
+    mask: u64,
 }
 
 /// [`FlatMove::partner`] of a move no other leaf takes part in.
@@ -39,53 +47,58 @@ const SEVERAL: u32 = u32::MAX - 1;
 /// chain groups -> drivers -> rules -> transitions.
 #[derive(Clone, Debug)]
 pub(super) struct FlatMoves {
-    /// Per leaf: where its states' entries start in `ranges`.
-    first: Vec<u32>,
-    /// Leaf `i`'s state `s` has `moves[ranges[first[i] + s]..ranges[first[i] + s + 1]]`.
+    /// The codec the deltas and offsets are laid out for.
+    pub(super) codec: StateCodec,
+    /// The driving leaves in order.
+    drivers: Vec<FlatDriver>,
+    /// A driver in state `s` has `moves[ranges[first + s]..ranges[first + s + 1]]`.
     ranges: Vec<u32>,
     moves: Vec<FlatMove>,
 }
 
-/// Most flattened moves (16 bytes each); a network with more uses the
+/// Most flattened moves (24 bytes each); a network with more uses the
 /// general successor function for packed states too.
-const MAX_FLAT_MOVES: usize = 1 << 24;
+const MAX_FLAT_MOVES: usize = 1 << 23;
 
-/// The moves of the `driving` leaves, flattened: per leaf and state, per
-/// event offered, per rule the leaf drives on it, per target. `None` past
-/// [`MAX_FLAT_MOVES`].
-pub(super) fn flatten_moves(
-    leaves: &[Arc<LeafLts>],
-    drivers: &[Vec<(u32, u32)>],
-    hot: &[HotRule],
-    others: &[Part],
-    driving: &[u32],
-) -> Option<FlatMoves> {
+/// The moves of the network's driving leaves, flattened: per leaf and
+/// state, per event offered, per rule the leaf drives on it, per target;
+/// laid out for states packed by `codec`. `None` past [`MAX_FLAT_MOVES`].
+pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMoves> {
     let mut flat = FlatMoves {
-        first: vec![u32::MAX; leaves.len()],
+        codec,
+        drivers: Vec::new(),
         ranges: Vec::new(),
         moves: Vec::new(),
     };
-    for &i in driving {
-        let lts = &leaves[i as usize];
-        flat.first[i as usize] = u32::try_from(flat.ranges.len()).ok()?;
+    for &i in &net.driving {
+        let lts = &net.leaves[i as usize];
+        let (offset, width) = flat.codec.field(i as usize);
+        flat.drivers.push(FlatDriver {
+            first: u32::try_from(flat.ranges.len()).ok()?,
+            offset,
+            mask: (1u64 << width) - 1,
+        });
         for s in 0..lts.num_states {
             flat.ranges.push(flat.moves.len() as u32);
             for g in lts.groups_of(s) {
-                let (lo, hi) = drivers[i as usize][g.local as usize];
-                for r in &hot[lo as usize..hi as usize] {
-                    let (partner, column) =
-                        match &others[r.others_start as usize..r.others_end as usize] {
-                            [] => (ALONE, 0),
-                            [p] if p.column != NO_COLUMN => (p.leaf, p.column),
-                            _ => (SEVERAL, r.others_start),
+                let (lo, hi) = net.drivers[i as usize][g.local as usize];
+                for r in &net.hot[lo as usize..hi as usize] {
+                    let (partner, column, end) =
+                        match &net.others[r.others_start as usize..r.others_end as usize] {
+                            [] => (ALONE, 0, 0),
+                            [p] if p.column != NO_COLUMN => {
+                                let (off, w) = flat.codec.field(p.leaf as usize);
+                                (p.leaf, p.column, off | w << 8)
+                            }
+                            _ => (SEVERAL, r.others_start, r.others_end),
                         };
                     for &(_, t) in &lts.transitions[g.start as usize..g.end as usize] {
                         flat.moves.push(FlatMove {
-                            delta: s ^ t,
+                            delta: u64::from(s ^ t).wrapping_shl(offset),
                             result: r.result,
                             partner,
                             column,
-                            others_end: r.others_end,
+                            others_end: end,
                         });
                     }
                 }
@@ -100,8 +113,8 @@ pub(super) fn flatten_moves(
 }
 
 impl Network {
-    /// Calls `f(event, successor)` for each successor of the state `codec`
-    /// packs as `packed`, each successor packed likewise: its word is
+    /// Calls `f(event, successor)` for each successor of the state
+    /// `flat.codec` packs as `packed`, each successor packed likewise: its word is
     /// `packed` with only the moved leaves' bits changed, read from the word
     /// without unpacking it (`scratch`, of `width()` components, is needed
     /// only by a network that can terminate). Same successors in the same
@@ -111,22 +124,21 @@ impl Network {
         &self,
         flat: &FlatMoves,
         packed: u64,
-        codec: &StateCodec,
         scratch: &mut [u32],
         f: &mut F,
     ) {
+        let codec = &flat.codec;
         if self
             .final_state
             .is_some_and(|fin| codec.component(packed, 0) == fin)
         {
             return;
         }
-        for &i in &self.driving {
-            let i = i as usize;
-            let at = (flat.first[i] + codec.component(packed, i)) as usize;
+        for d in &flat.drivers {
+            let at = (d.first + (packed.wrapping_shr(d.offset) & d.mask) as u32) as usize;
             let (lo, hi) = (flat.ranges[at] as usize, flat.ranges[at + 1] as usize);
             for m in &flat.moves[lo..hi] {
-                let word = codec.replace_in_word(packed, i, m.delta, 0);
+                let word = packed ^ m.delta;
                 match m.partner {
                     ALONE => f(m.result, word),
                     SEVERAL => {
@@ -134,12 +146,13 @@ impl Network {
                         self.product_word(others, packed, word, codec, m.result, f)
                     }
                     // The common case of `product_word`, without its
-                    // recursion, the partner's column read directly.
-                    j => {
-                        let sj = codec.component(packed, j as usize);
+                    // recursion, the partner's column and bits read directly.
+                    _ => {
+                        let (offset, width) = (m.others_end & 0xff, m.others_end >> 8);
+                        let sj = (packed.wrapping_shr(offset) & ((1u64 << width) - 1)) as u32;
                         let (start, end) = self.columns[(m.column + sj) as usize];
                         for &u in &self.targets[start as usize..end as usize] {
-                            f(m.result, codec.replace_in_word(word, j as usize, sj, u));
+                            f(m.result, word ^ u64::from(sj ^ u).wrapping_shl(offset));
                         }
                     }
                 }

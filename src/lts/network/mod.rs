@@ -448,7 +448,6 @@ impl Network {
         let driving: Vec<u32> = (0..leaves.len() as u32)
             .filter(|&i| drivers[i as usize].iter().any(|&(lo, hi)| lo < hi))
             .collect();
-        let flat = flatten_moves(&leaves, &drivers, &hot, &others, &driving);
         let rules = order
             .iter()
             .map(|&i| SyncRule {
@@ -456,7 +455,7 @@ impl Network {
                 participants: drafts[i].parts.clone(),
             })
             .collect();
-        Network {
+        let mut net = Network {
             root,
             events,
             leaves,
@@ -470,10 +469,14 @@ impl Network {
             targets,
             target_base,
             columns,
-            flat,
+            flat: None,
             omega,
             final_state,
-        }
+        };
+        // Laid out for the codec an explorer makes for this network.
+        let codec = StateCodec::new(&net.component_sizes());
+        net.flat = flatten_moves(&net, codec);
+        net
     }
 
     /// The events of the network, for printing.
@@ -786,6 +789,13 @@ impl TransitionSystem for Network {
         sizes
     }
 
+    fn codec(&self) -> StateCodec {
+        match &self.flat {
+            Some(flat) => flat.codec.clone(),
+            None => StateCodec::new(&self.component_sizes()),
+        }
+    }
+
     fn initial(&self) -> Vec<u32> {
         self.leaves.iter().map(|l| l.initial).collect()
     }
@@ -808,8 +818,10 @@ impl TransitionSystem for Network {
         mut f: F,
     ) {
         match &self.flat {
-            Some(flat) => self.expand_word(flat, packed, codec, scratch, &mut f),
-            None => {
+            Some(flat) if flat.codec.same_layout(codec) => {
+                self.expand_word(flat, packed, scratch, &mut f)
+            }
+            _ => {
                 codec.unpack(&[packed], scratch);
                 self.with_buffers(scratch, |e, succ| f(e, codec.pack_word(succ)))
             }
