@@ -22,9 +22,9 @@ struct FlatMove {
     /// The one partner's column in `Network::columns`; for [`SEVERAL`], the
     /// start of the rule's parts in `Network::others`.
     column: u32,
-    /// For [`SEVERAL`]: the end of the rule's parts in `Network::others`;
-    /// for one partner, its bit offset and width (`offset | width << 8`).
-    others_end: u32,
+    /// For one partner: its bits in the packed word, `offset | width << 8`;
+    /// for [`SEVERAL`], the end of the rule's parts in `Network::others`.
+    field: u32,
 }
 
 /// A driving leaf: where its states' entries start in
@@ -83,7 +83,7 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
             for g in lts.groups_of(s) {
                 let (lo, hi) = net.drivers[i as usize][g.local as usize];
                 for r in &net.hot[lo as usize..hi as usize] {
-                    let (partner, column, end) =
+                    let (partner, column, field) =
                         match &net.others[r.others_start as usize..r.others_end as usize] {
                             [] => (ALONE, 0, 0),
                             [p] if p.column != NO_COLUMN => {
@@ -98,7 +98,7 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
                             result: r.result,
                             partner,
                             column,
-                            others_end: end,
+                            field,
                         });
                     }
                 }
@@ -142,13 +142,13 @@ impl Network {
                 match m.partner {
                     ALONE => f(m.result, word),
                     SEVERAL => {
-                        let others = &self.others[m.column as usize..m.others_end as usize];
+                        let others = &self.others[m.column as usize..m.field as usize];
                         self.product_word(others, packed, word, codec, m.result, f)
                     }
                     // The common case of `product_word`, without its
                     // recursion, the partner's column and bits read directly.
                     _ => {
-                        let (offset, width) = (m.others_end & 0xff, m.others_end >> 8);
+                        let (offset, width) = (m.field & 0xff, m.field >> 8);
                         let sj = (packed.wrapping_shr(offset) & ((1u64 << width) - 1)) as u32;
                         let (start, end) = self.columns[(m.column + sj) as usize];
                         for &u in &self.targets[start as usize..end as usize] {
