@@ -271,7 +271,8 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
             let mut round_lo = lo;
             let mut bytes = 0u64;
             while round_lo < hi {
-                // Successors per state so far: room reserved for candidates.
+                // Successors per state so far: sizes the round and the room
+                // reserved for candidates.
                 let fanout = (transitions / u64::from(round_lo.max(1))) as usize + 1;
                 let round = (ROUND_SUCCESSORS / fanout).clamp(MIN_CHUNK, self.round as usize);
                 let round_hi = hi.min(round_lo.saturating_add(round as u32));

@@ -11,6 +11,20 @@ pub const TAU: u32 = 0;
 /// Successful termination ✓.
 pub const TICK: u32 = 1;
 
+/// [`TransitionSystem::for_each_packed_successor`] the plain way: unpacks
+/// `packed` into `scratch` and packs every successor.
+#[inline]
+pub fn packed_by_unpacking<S: TransitionSystem, F: FnMut(u32, u64)>(
+    sys: &S,
+    packed: u64,
+    codec: &StateCodec,
+    scratch: &mut [u32],
+    mut f: F,
+) {
+    codec.unpack(&[packed], scratch);
+    sys.for_each_successor(scratch, |e, s| f(e, codec.pack_word(s)))
+}
+
 /// A finite-branching transition system over vectors of small integers.
 pub trait TransitionSystem: Sync {
     /// Number of components of a state vector.
@@ -51,12 +65,11 @@ pub trait TransitionSystem: Sync {
         packed: u64,
         codec: &StateCodec,
         scratch: &mut [u32],
-        mut f: F,
+        f: F,
     ) where
         Self: Sized,
     {
-        codec.unpack(&[packed], scratch);
-        self.for_each_successor(scratch, |e, s| f(e, codec.pack_word(s)))
+        packed_by_unpacking(self, packed, codec, scratch, f)
     }
     /// True for a successfully terminated state: it has no transitions but is
     /// not a deadlock.

@@ -20,20 +20,41 @@ struct FlatMove {
     /// leaf (the rule's only other part, which has a column).
     partner: u32,
     /// The one partner's column in `Network::columns`; for [`SEVERAL`], the
-    /// start of the rule's parts in `Network::others`.
+    /// rule's index in `Network::hot`.
     column: u32,
-    /// For one partner: its bits in the packed word, `offset | width << 8`;
-    /// for [`SEVERAL`], the end of the rule's parts in `Network::others`.
-    field: u32,
+    /// The one partner's bits.
+    bits: Bits,
+}
+
+/// A leaf's bits in the packed word: `offset | width << 8`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Bits(u32);
+
+impl Bits {
+    /// Component `i`'s bits under `codec`.
+    fn of(codec: &StateCodec, i: usize) -> Bits {
+        let (offset, width) = codec.field(i);
+        Bits(offset | width << 8)
+    }
+
+    #[inline(always)]
+    fn offset(self) -> u32 {
+        self.0 & 0xff
+    }
+
+    /// The leaf's state in `word`.
+    #[inline(always)]
+    fn read(self, word: u64) -> u32 {
+        (word.wrapping_shr(self.offset()) & ((1u64 << (self.0 >> 8)) - 1)) as u32
+    }
 }
 
 /// A driving leaf: where its states' entries start in
-/// [`FlatMoves::ranges`], and its bits in the packed word.
+/// [`FlatMoves::ranges`], and its bits.
 #[derive(Clone, Copy, Debug)]
 struct FlatDriver {
     first: u32,
-    offset: u32,
-    mask: u64,
+    bits: Bits,
 }
 
 /// [`FlatMove::partner`] of a move no other leaf takes part in.
@@ -72,33 +93,32 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
     };
     for &i in &net.driving {
         let lts = &net.leaves[i as usize];
-        let (offset, width) = flat.codec.field(i as usize);
+        let bits = Bits::of(&flat.codec, i as usize);
         flat.drivers.push(FlatDriver {
             first: u32::try_from(flat.ranges.len()).ok()?,
-            offset,
-            mask: (1u64 << width) - 1,
+            bits,
         });
         for s in 0..lts.num_states {
             flat.ranges.push(flat.moves.len() as u32);
             for g in lts.groups_of(s) {
                 let (lo, hi) = net.drivers[i as usize][g.local as usize];
-                for r in &net.hot[lo as usize..hi as usize] {
-                    let (partner, column, field) =
+                for rule in lo..hi {
+                    let r = &net.hot[rule as usize];
+                    let (partner, column, partner_bits) =
                         match &net.others[r.others_start as usize..r.others_end as usize] {
-                            [] => (ALONE, 0, 0),
+                            [] => (ALONE, 0, Bits::default()),
                             [p] if p.column != NO_COLUMN => {
-                                let (off, w) = flat.codec.field(p.leaf as usize);
-                                (p.leaf, p.column, off | w << 8)
+                                (p.leaf, p.column, Bits::of(&flat.codec, p.leaf as usize))
                             }
-                            _ => (SEVERAL, r.others_start, r.others_end),
+                            _ => (SEVERAL, rule, Bits::default()),
                         };
                     for &(_, t) in &lts.transitions[g.start as usize..g.end as usize] {
                         flat.moves.push(FlatMove {
-                            delta: u64::from(s ^ t).wrapping_shl(offset),
+                            delta: u64::from(s ^ t).wrapping_shl(bits.offset()),
                             result: r.result,
                             partner,
                             column,
-                            field,
+                            bits: partner_bits,
                         });
                     }
                 }
@@ -135,24 +155,27 @@ impl Network {
             return;
         }
         for d in &flat.drivers {
-            let at = (d.first + (packed.wrapping_shr(d.offset) & d.mask) as u32) as usize;
+            let at = (d.first + d.bits.read(packed)) as usize;
             let (lo, hi) = (flat.ranges[at] as usize, flat.ranges[at + 1] as usize);
             for m in &flat.moves[lo..hi] {
                 let word = packed ^ m.delta;
                 match m.partner {
                     ALONE => f(m.result, word),
                     SEVERAL => {
-                        let others = &self.others[m.column as usize..m.field as usize];
+                        let r = &self.hot[m.column as usize];
+                        let others = &self.others[r.others_start as usize..r.others_end as usize];
                         self.product_word(others, packed, word, codec, m.result, f)
                     }
                     // The common case of `product_word`, without its
                     // recursion, the partner's column and bits read directly.
                     _ => {
-                        let (offset, width) = (m.field & 0xff, m.field >> 8);
-                        let sj = (packed.wrapping_shr(offset) & ((1u64 << width) - 1)) as u32;
+                        let sj = m.bits.read(packed);
                         let (start, end) = self.columns[(m.column + sj) as usize];
                         for &u in &self.targets[start as usize..end as usize] {
-                            f(m.result, word ^ u64::from(sj ^ u).wrapping_shl(offset));
+                            f(
+                                m.result,
+                                word ^ u64::from(sj ^ u).wrapping_shl(m.bits.offset()),
+                            );
                         }
                     }
                 }

@@ -34,6 +34,7 @@ use super::leaf::LeafLts;
 use super::{CompileOptions, Forcer};
 use crate::eval::{Proc, ProcRef};
 use crate::explore::codec::StateCodec;
+use crate::explore::system::packed_by_unpacking;
 use crate::explore::{TransitionSystem, TAU, TICK};
 use crate::syntax::Diagnostic;
 use flat::{flatten_moves, FlatMoves};
@@ -821,10 +822,7 @@ impl TransitionSystem for Network {
             Some(flat) if flat.codec.same_layout(codec) => {
                 self.expand_word(flat, packed, scratch, &mut f)
             }
-            _ => {
-                codec.unpack(&[packed], scratch);
-                self.with_buffers(scratch, |e, succ| f(e, codec.pack_word(succ)))
-            }
+            _ => packed_by_unpacking(self, packed, codec, scratch, f),
         }
     }
 
