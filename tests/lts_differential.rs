@@ -10,9 +10,11 @@
 mod lts_support;
 
 use hoare::explore::codec::StateCodec;
+use hoare::explore::system::NO_VIA;
 use hoare::explore::{Explorer, TransitionSystem, TICK};
 use hoare::lts::{self, CompileOptions, ExplicitLts};
 use lts_support::generate::case;
+use std::collections::HashMap;
 
 const CASES: u64 = 3_000;
 const DEPTH: usize = 6;
@@ -32,6 +34,8 @@ struct Coverage {
     divergent: usize,
     deadlocking: usize,
     states: usize,
+    /// Transitions the packed successor function pruned.
+    pruned: u64,
 }
 
 fn compare(seed: u64, cov: &mut Coverage) {
@@ -82,7 +86,7 @@ fn compare(seed: u64, cov: &mut Coverage) {
         "divergence differs for {}",
         what()
     );
-    same_packed_successors(&net, n.num_states(), n.num_transitions(), &what);
+    cov.pruned += same_packed_successors(&net, n.num_states(), n.num_transitions(), &what);
     let leaf_ticks =
         (0..net.leaf_count()).any(|i| net.leaf(i).is_some_and(|l| l.alphabet.contains(&TICK)));
     if !leaf_ticks || net.leaf_count() == 1 {
@@ -104,17 +108,54 @@ fn compare(seed: u64, cov: &mut Coverage) {
     cov.states += r.num_states();
 }
 
+/// BFS distances from the initial state by the plain successor function:
+/// the reference for the explorer's levels.
+fn plain_depths(net: &lts::network::Network) -> HashMap<Vec<u32>, u32> {
+    let init = net.initial();
+    let mut depth = HashMap::from([(init.clone(), 0)]);
+    let mut level = vec![init];
+    let mut d = 0;
+    while !level.is_empty() {
+        d += 1;
+        let mut next = Vec::new();
+        for s in &level {
+            net.for_each_successor(s, |_, succ| {
+                if !depth.contains_key(succ) {
+                    depth.insert(succ.to_vec(), d);
+                    next.push(succ.to_vec());
+                }
+            });
+        }
+        level = next;
+    }
+    depth
+}
+
 /// The explorer (which reads one-word states through the network's
-/// delta-packing successor function) finds the states and transitions of
-/// the plain successor function, and at every state the packed successors
-/// are exactly the plain ones packed, in the same order.
+/// delta-packing successor function, with diamond pruning) finds the states
+/// and transitions of the plain successor function, each state at its BFS
+/// distance; at every state the packed successors without a via are exactly
+/// the plain ones packed, in the same order, and with the via of any of
+/// them a subsequence of those, the rest counted as pruned. Returns the
+/// number of transitions pruned.
 fn same_packed_successors(
     net: &lts::network::Network,
     states: usize,
     transitions: usize,
     what: &dyn Fn() -> String,
-) {
+) -> u64 {
     let ex = Explorer::new(net).jobs(1).run();
+    let depths = plain_depths(net);
+    assert_eq!(depths.len(), states, "plain BFS states for {}", what());
+    for id in 0..ex.states as u32 {
+        let state = ex.state(id);
+        assert_eq!(
+            Some(&ex.depth(id)),
+            depths.get(&state),
+            "BFS level of {state:?} for {}",
+            what()
+        );
+    }
     assert_eq!(ex.states as usize, states, "explorer states for {}", what());
     assert_eq!(
         ex.transitions as usize,
@@ -124,8 +165,9 @@ fn same_packed_successors(
     );
     let codec = StateCodec::new(&net.component_sizes());
     if codec.words() != 1 {
-        return;
+        return 0;
     }
+    let mut pruned = 0;
     for id in 0..ex.states as u32 {
         let state = ex.state(id);
         let (mut plain, mut packed) = (Vec::new(), Vec::new());
@@ -133,16 +175,52 @@ fn same_packed_successors(
         // The scratch room starts with junk: the packed function must not
         // read it before writing it.
         let mut scratch = vec![u32::MAX; state.len()];
-        net.for_each_packed_successor(codec.pack_word(&state), &codec, &mut scratch, |e, w| {
-            packed.push((e, w))
-        });
+        let mut vias = Vec::new();
+        let none = net.for_each_packed_successor(
+            codec.pack_word(&state),
+            NO_VIA,
+            &codec,
+            &mut scratch,
+            |e, w, via| {
+                packed.push((e, w));
+                vias.push((w, via));
+            },
+        );
+        assert_eq!(none.transitions, 0, "pruned without a via for {}", what());
         assert_eq!(
             packed,
             plain,
             "packed successors of {state:?} for {}",
             what()
         );
+        // Each successor expanded as if first reached by its move.
+        for (word, via) in vias {
+            let mut succ = vec![0; state.len()];
+            codec.unpack(&[word], &mut succ);
+            let mut full = Vec::new();
+            net.for_each_successor(&succ, |e, s| full.push((e, codec.pack_word(s))));
+            let mut kept = Vec::new();
+            let p = net.for_each_packed_successor(word, via, &codec, &mut scratch, |e, w, _| {
+                kept.push((e, w))
+            });
+            let mut rest = full.iter();
+            assert!(
+                kept.iter().all(|k| rest.any(|f| f == k)),
+                "pruned successors of {succ:?} by {via} not a subsequence for {}",
+                what()
+            );
+            assert_eq!(
+                kept.len() as u64 + p.transitions,
+                full.len() as u64,
+                "pruned count of {succ:?} for {}",
+                what()
+            );
+            let taus = |v: &[(u32, u64)]| v.iter().filter(|(e, _)| *e == 0).count() as u64;
+            assert_eq!(taus(&kept) + p.taus, taus(&full), "pruned τ for {}", what());
+            pruned += p.transitions;
+        }
     }
+    pruned
 }
 
 /// Without termination inside a network, each network state is a term of
@@ -213,10 +291,15 @@ fn network_agrees_with_reference_semantics() {
         "only {} deadlocking cases",
         cov.deadlocking
     );
+    assert!(
+        cov.pruned >= 1_000,
+        "only {} transitions pruned",
+        cov.pruned
+    );
     if std::env::var("LTS_DIFF_DEBUG").is_ok() {
         eprintln!(
-            "compared {} (too big {}), networks {}, terminating networks {}, divergent {}, deadlocking {}, states {}",
-            cov.compared, cov.too_big, cov.networks, cov.terminating_networks, cov.divergent, cov.deadlocking, cov.states
+            "compared {} (too big {}), networks {}, terminating networks {}, divergent {}, deadlocking {}, states {}, pruned {}",
+            cov.compared, cov.too_big, cov.networks, cov.terminating_networks, cov.divergent, cov.deadlocking, cov.states, cov.pruned
         );
     }
 }

@@ -23,7 +23,7 @@ use super::store::{
     filled, hash_word, hash_words, prefetch, shard_of, Index, Probe, Shard, StateStore, MAX_STATES,
     PROVISIONAL, SHARDS,
 };
-use super::system::{TransitionSystem, TAU};
+use super::system::{TransitionSystem, NO_VIA, TAU};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -117,6 +117,9 @@ pub struct Explorer<'a, S: TransitionSystem> {
 struct ChunkOut {
     /// The candidates' packed words, by position.
     packed: Vec<u64>,
+    /// One-word states: the transition that made each candidate, by
+    /// position (see [`TransitionSystem::for_each_packed_successor`]).
+    vias: Vec<u32>,
     /// Per candidate, grouped by shard (shard s owns `keys[offsets[s]..offsets[s+1]]`,
     /// in position order): the packed state itself for a direct index, the
     /// hash for an indirect one. Phase 2 reads these sequentially.
@@ -240,6 +243,10 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
         codec.pack(&sys.initial(), &mut init);
         index.insert_initial(&init, 0);
         store.push(&init);
+        // One-word states: per state of the frontier level, the transition
+        // that first reached it; and the same for the next level as it fills.
+        let mut vias: Vec<u32> = if words == 1 { vec![NO_VIA] } else { Vec::new() };
+        let mut next_vias: Vec<u32> = Vec::new();
         let mut level_starts = vec![0u32, 1];
         let mut transitions = 0u64;
         let mut first_deadlock: Option<u32> = None;
@@ -281,8 +288,13 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
                     // Dropping the old filters' entries is always safe.
                     filters = (0..threads).map(|_| filled(slots, 0)).collect();
                 }
+                let frontier = Frontier {
+                    store: &store,
+                    lo,
+                    vias: &vias,
+                };
                 let chunks =
-                    self.expand_round(&codec, &store, round_lo, round_hi, fanout, &mut filters);
+                    self.expand_round(&codec, frontier, round_lo, round_hi, fanout, &mut filters);
                 round_lo = round_hi;
                 for c in &chunks {
                     transitions += c.transitions;
@@ -292,8 +304,12 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
                     }
                 }
                 next = insert_round(&mut index, &mut store, &chunks, next, words, &mut found);
+                if words == 1 {
+                    next_vias.extend(chunks.iter().flat_map(ChunkOut::fresh_vias));
+                }
                 bytes = store.bytes() as u64
                     + index.bytes() as u64
+                    + (vias.capacity() + next_vias.capacity()) as u64 * 4
                     + chunks.iter().map(chunk_bytes).sum::<u64>();
                 peak_bytes = peak_bytes.max(bytes);
                 if found.is_some()
@@ -305,6 +321,7 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
                 }
             }
             level_starts.push(next);
+            vias = std::mem::take(&mut next_vias);
             let states = store.len() as u64;
             if let Some(f) = self.progress.as_mut() {
                 f(&Progress {
@@ -355,7 +372,7 @@ impl<S: TransitionSystem> Explorer<'_, S> {
     fn expand_round(
         &self,
         codec: &StateCodec,
-        store: &StateStore,
+        frontier: Frontier<'_>,
         lo: u32,
         hi: u32,
         fanout: usize,
@@ -379,7 +396,7 @@ impl<S: TransitionSystem> Explorer<'_, S> {
                         let end = (c + chunk_len).min(b);
                         let expected = (end - c) as usize * fanout;
                         let cands = Candidates::new(recent, expected, codec.words());
-                        expand_chunk(system, codec, store, target, cands, c, end)
+                        expand_chunk(system, codec, frontier, target, cands, c, end)
                     })
                     .collect()
             })
@@ -473,8 +490,25 @@ fn insert_round(
     next
 }
 
+impl ChunkOut {
+    /// The vias of the new states, in state-number order.
+    fn fresh_vias(&self) -> impl Iterator<Item = u32> + '_ {
+        self.fresh.iter().enumerate().flat_map(move |(w, bits)| {
+            let mut bits = bits.load(Ordering::Relaxed);
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let p = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    self.vias[p]
+                })
+            })
+        })
+    }
+}
+
 fn chunk_bytes(c: &ChunkOut) -> u64 {
     (c.packed.capacity() * 8
+        + c.vias.capacity() * 4
         + c.keys.capacity() * 8
         + c.positions.capacity() * 4
         + c.fresh.capacity() * 8) as u64
@@ -508,6 +542,8 @@ struct Candidates<'f> {
     packed: Vec<u64>,
     /// The hash of each candidate kept.
     hashes: Vec<u64>,
+    /// One-word states: the via of each candidate kept.
+    vias: Vec<u32>,
     /// Number of candidates kept.
     len: usize,
     /// How many candidates kept fall in each index shard.
@@ -518,6 +554,8 @@ struct Candidates<'f> {
     pending: [u64; PENDING],
     /// The hashes of the pending candidates.
     pending_hashes: [u64; PENDING],
+    /// The vias of the pending candidates.
+    pending_vias: [u32; PENDING],
     /// Bit `k` set when pending slot `k` holds a candidate that satisfies
     /// the search's target predicate.
     pending_marks: u32,
@@ -548,10 +586,12 @@ impl<'f> Candidates<'f> {
         Candidates {
             packed: Vec::with_capacity(expected * words),
             hashes: Vec::with_capacity(expected),
+            vias: Vec::with_capacity(if words == 1 { expected } else { 0 }),
             len: 0,
             counts: [0; SHARDS],
             pending: [0; PENDING],
             pending_hashes: [0; PENDING],
+            pending_vias: [0; PENDING],
             pending_marks: 0,
             hit: None,
             raw: 0,
@@ -563,11 +603,12 @@ impl<'f> Candidates<'f> {
     /// Adds a one-word candidate; it is filtered `FILTER_LAG` candidates
     /// later, once its filter slot has been fetched.
     #[inline(always)]
-    fn add_word(&mut self, packed: u64) {
+    fn add_word(&mut self, packed: u64, via: u32) {
         let h = hash_word(packed);
         prefetch(&self.recent[self.filter_slot(h)]);
         self.pending[self.raw % PENDING] = packed;
         self.pending_hashes[self.raw % PENDING] = h;
+        self.pending_vias[self.raw % PENDING] = via;
         self.raw += 1;
         if self.raw - self.checked > FILTER_LAG {
             self.check_next();
@@ -581,7 +622,7 @@ impl<'f> Candidates<'f> {
     fn add_marked(&mut self, packed: u64, marked: bool) {
         let bit = 1u32 << (self.raw % PENDING);
         self.pending_marks = (self.pending_marks & !bit) | (bit * marked as u32);
-        self.add_word(packed);
+        self.add_word(packed, NO_VIA);
     }
 
     /// Filters the oldest pending one-word candidate: kept unless the filter
@@ -595,6 +636,7 @@ impl<'f> Candidates<'f> {
             let more = self.packed.len().max(room).max(1024);
             self.packed.resize(self.len + more, 0);
             self.hashes.resize(self.len + more, 0);
+            self.vias.resize(self.len + more, 0);
         }
         let packed = self.pending[self.checked % PENDING];
         let h = self.pending_hashes[self.checked % PENDING];
@@ -608,6 +650,7 @@ impl<'f> Candidates<'f> {
         }
         self.packed[self.len] = packed;
         self.hashes[self.len] = h;
+        self.vias[self.len] = self.pending_vias[self.checked % PENDING];
         self.len += fresh as usize;
         self.counts[shard_of(h)] += fresh as u32;
         self.checked += 1;
@@ -660,6 +703,9 @@ impl<'f> Candidates<'f> {
         self.hashes.truncate(self.len);
         // Kept through the insert phase: give back the room of the dropped.
         packed.shrink_to_fit();
+        let mut vias = self.vias;
+        vias.truncate(if words == 1 { self.len } else { 0 });
+        vias.shrink_to_fit();
         // Group by shard, keeping position order (counting sort).
         let mut offsets = vec![0u32; SHARDS + 1];
         for s in 0..SHARDS {
@@ -679,16 +725,26 @@ impl<'f> Candidates<'f> {
         }
         out.offsets = offsets;
         out.packed = packed;
+        out.vias = vias;
         out.hit = self.hit;
         out.fresh = (0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
     }
+}
+
+/// The level being expanded: the store, where the level starts, and the via
+/// of each of its states (one-word states only).
+#[derive(Clone, Copy)]
+struct Frontier<'s> {
+    store: &'s StateStore,
+    lo: u32,
+    vias: &'s [u32],
 }
 
 /// Phase 1 for the states `a..b`, whose candidates go through `cands`.
 fn expand_chunk<S: TransitionSystem>(
     sys: &S,
     codec: &StateCodec,
-    store: &StateStore,
+    frontier: Frontier<'_>,
     target: Option<&Target<'_>>,
     mut cands: Candidates<'_>,
     a: u32,
@@ -699,15 +755,19 @@ fn expand_chunk<S: TransitionSystem>(
     let mut state = vec![0u32; codec.width()];
     let mut buf = vec![0u64; words];
     for id in a..b {
-        let parent = store.get(id);
+        let parent = frontier.store.get(id);
         let mut n = 0u64;
         let mut taus = 0u64;
         if words == 1 && target.is_none() {
-            sys.for_each_packed_successor(parent[0], codec, &mut state, |ev, succ| {
-                n += 1;
-                taus += (ev == TAU) as u64;
-                cands.add_word(succ);
-            });
+            let via = frontier.vias[(id - frontier.lo) as usize];
+            let pruned =
+                sys.for_each_packed_successor(parent[0], via, codec, &mut state, |ev, succ, v| {
+                    n += 1;
+                    taus += (ev == TAU) as u64;
+                    cands.add_word(succ, v);
+                });
+            n += pruned.transitions;
+            taus += pruned.taus;
             if n == 0 {
                 codec.unpack(parent, &mut state);
             }

@@ -2,9 +2,17 @@
 //! moves flattened into one range (delta, rule result, partners), so that a
 //! successor of a one-word state is the parent word with the moved leaves'
 //! bits changed, one range lookup per leaf.
+//!
+//! A successor names the move that made it (its index in
+//! [`FlatMoves::moves`]); expanding that successor later, the moves of
+//! lower driving leaves that share no leaf with it are counted, not
+//! generated (diamond pruning, see
+//! [`TransitionSystem::for_each_packed_successor`]): the driving leaves'
+//! order is the order on independent transitions.
 
 use super::{Network, Part, NO_COLUMN};
 use crate::explore::codec::StateCodec;
+use crate::explore::system::{Pruned, NO_VIA};
 use crate::explore::TICK;
 
 /// A move of a driving leaf from one of its states, with the rule it
@@ -50,11 +58,20 @@ impl Bits {
 }
 
 /// A driving leaf: where its states' entries start in
-/// [`FlatMoves::ranges`], and its bits.
+/// [`FlatMoves::ranges`], its bits, and its bit in a leaf mask.
 #[derive(Clone, Copy, Debug)]
 struct FlatDriver {
     first: u32,
     bits: Bits,
+    mask: u64,
+}
+
+/// What pruning needs of the move a state was first reached by: its driving
+/// leaf's rank in [`FlatMoves::drivers`] and the mask of every leaf it moves.
+#[derive(Clone, Copy, Debug, Default)]
+struct Via {
+    rank: u32,
+    leaves: u64,
 }
 
 /// [`FlatMove::partner`] of a move no other leaf takes part in.
@@ -75,6 +92,18 @@ pub(super) struct FlatMoves {
     /// A driver in state `s` has `moves[ranges[first + s]..ranges[first + s + 1]]`.
     ranges: Vec<u32>,
     moves: Vec<FlatMove>,
+    /// Per move, for pruning; empty when the network cannot prune (more
+    /// than 64 leaves, or it can terminate).
+    vias: Vec<Via>,
+}
+
+impl FlatMoves {
+    /// The move `via` as pruning reads it; rank 0 (nothing pruned) for
+    /// [`NO_VIA`] or a network that cannot prune.
+    #[inline(always)]
+    fn via(&self, via: u32) -> Via {
+        self.vias.get(via as usize).copied().unwrap_or_default()
+    }
 }
 
 /// Most flattened moves (24 bytes each); a network with more uses the
@@ -90,13 +119,17 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
         drivers: Vec::new(),
         ranges: Vec::new(),
         moves: Vec::new(),
+        vias: Vec::new(),
     };
-    for &i in &net.driving {
+    let prunes = net.leaves.len() <= 64 && net.final_state.is_none();
+    for (rank, &i) in net.driving.iter().enumerate() {
         let lts = &net.leaves[i as usize];
         let bits = Bits::of(&flat.codec, i as usize);
+        let mask = 1u64.wrapping_shl(i);
         flat.drivers.push(FlatDriver {
             first: u32::try_from(flat.ranges.len()).ok()?,
             bits,
+            mask,
         });
         for s in 0..lts.num_states {
             flat.ranges.push(flat.moves.len() as u32);
@@ -112,7 +145,17 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
                             }
                             _ => (SEVERAL, rule, Bits::default()),
                         };
+                    let parts = &net.others[r.others_start as usize..r.others_end as usize];
+                    let leaves = parts
+                        .iter()
+                        .fold(mask, |m, p| m | 1u64.wrapping_shl(p.leaf));
                     for &(_, t) in &lts.transitions[g.start as usize..g.end as usize] {
+                        if prunes {
+                            flat.vias.push(Via {
+                                rank: rank as u32,
+                                leaves,
+                            });
+                        }
                         flat.moves.push(FlatMove {
                             delta: u64::from(s ^ t).wrapping_shl(bits.offset()),
                             result: r.result,
@@ -133,48 +176,64 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
 }
 
 impl Network {
-    /// Calls `f(event, successor)` for each successor of the state
-    /// `flat.codec` packs as `packed`, each successor packed likewise: its word is
-    /// `packed` with only the moved leaves' bits changed, read from the word
-    /// without unpacking it (`scratch`, of `width()` components, is needed
-    /// only by a network that can terminate). Same successors in the same
-    /// order as [`Network::expand`].
+    /// Calls `f(event, successor, via)` for each successor of the state
+    /// `flat.codec` packs as `packed`, each successor packed likewise: its
+    /// word is `packed` with only the moved leaves' bits changed, read from
+    /// the word without unpacking it (`scratch`, of `width()` components, is
+    /// needed only by a network that can terminate); `via` is the move's
+    /// index. Same successors in the same order as [`Network::expand`],
+    /// except those pruned because `packed` was first reached by the move
+    /// `via` (returned, counted).
     #[inline]
-    pub(super) fn expand_word<F: FnMut(u32, u64)>(
+    pub(super) fn expand_word<F: FnMut(u32, u64, u32)>(
         &self,
         flat: &FlatMoves,
         packed: u64,
+        via: u32,
         scratch: &mut [u32],
         f: &mut F,
-    ) {
+    ) -> Pruned {
         let codec = &flat.codec;
+        let mut pruned = Pruned::default();
         if self
             .final_state
             .is_some_and(|fin| codec.component(packed, 0) == fin)
         {
-            return;
+            return pruned;
         }
-        for d in &flat.drivers {
+        let by = flat.via(via);
+        for (rank, d) in flat.drivers.iter().enumerate() {
             let at = (d.first + d.bits.read(packed)) as usize;
             let (lo, hi) = (flat.ranges[at] as usize, flat.ranges[at + 1] as usize);
-            for m in &flat.moves[lo..hi] {
+            // Moves of a lower driver that shares no leaf with `by` are
+            // pruned, unless a partner is one of its leaves.
+            let asleep = (rank as u32) < by.rank && by.leaves & d.mask == 0;
+            for (k, m) in flat.moves[lo..hi].iter().enumerate() {
                 let word = packed ^ m.delta;
+                let tag = (lo + k) as u32;
                 match m.partner {
-                    ALONE => f(m.result, word),
+                    ALONE if asleep => pruned.add(m.result, 1),
+                    ALONE => f(m.result, word, tag),
                     SEVERAL => {
                         let r = &self.hot[m.column as usize];
                         let others = &self.others[r.others_start as usize..r.others_end as usize];
-                        self.product_word(others, packed, word, codec, m.result, f)
+                        let mut g = |e, w| f(e, w, tag);
+                        self.product_word(others, packed, word, codec, m.result, &mut g)
                     }
                     // The common case of `product_word`, without its
                     // recursion, the partner's column and bits read directly.
-                    _ => {
+                    j => {
                         let sj = m.bits.read(packed);
                         let (start, end) = self.columns[(m.column + sj) as usize];
+                        if asleep && by.leaves & 1u64.wrapping_shl(j) == 0 {
+                            pruned.add(m.result, end - start);
+                            continue;
+                        }
                         for &u in &self.targets[start as usize..end as usize] {
                             f(
                                 m.result,
                                 word ^ u64::from(sj ^ u).wrapping_shl(m.bits.offset()),
+                                tag,
                             );
                         }
                     }
@@ -184,9 +243,14 @@ impl Network {
         if self.final_state.is_some() {
             codec.unpack(&[packed], scratch);
             if let Some(fin) = self.final_tick(scratch) {
-                f(TICK, codec.replace_in_word(packed, 0, scratch[0], fin));
+                f(
+                    TICK,
+                    codec.replace_in_word(packed, 0, scratch[0], fin),
+                    NO_VIA,
+                );
             }
         }
+        pruned
     }
 
     /// Emits every combination of the transitions of `parts` (partners of

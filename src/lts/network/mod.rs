@@ -34,7 +34,7 @@ use super::leaf::LeafLts;
 use super::{CompileOptions, Forcer};
 use crate::eval::{Proc, ProcRef};
 use crate::explore::codec::StateCodec;
-use crate::explore::system::packed_by_unpacking;
+use crate::explore::system::{packed_by_unpacking, Pruned};
 use crate::explore::{TransitionSystem, TAU, TICK};
 use crate::syntax::Diagnostic;
 use flat::{flatten_moves, FlatMoves};
@@ -811,16 +811,17 @@ impl TransitionSystem for Network {
     }
 
     #[inline]
-    fn for_each_packed_successor<F: FnMut(u32, u64)>(
+    fn for_each_packed_successor<F: FnMut(u32, u64, u32)>(
         &self,
         packed: u64,
+        via: u32,
         codec: &StateCodec,
         scratch: &mut [u32],
         mut f: F,
-    ) {
+    ) -> Pruned {
         match &self.flat {
             Some(flat) if flat.codec.same_layout(codec) => {
-                self.expand_word(flat, packed, scratch, &mut f)
+                self.expand_word(flat, packed, via, scratch, &mut f)
             }
             _ => packed_by_unpacking(self, packed, codec, scratch, f),
         }
