@@ -628,16 +628,9 @@ impl<'f> Candidates<'f> {
     /// Filters the oldest pending one-word candidate: kept unless the filter
     /// saw it. Branch-free on the verdict, which is unpredictable: the
     /// candidate is always written after the kept ones and kept by advancing
-    /// `len`.
+    /// the lengths.
     #[inline(always)]
     fn check_next(&mut self) {
-        if self.len == self.packed.len() {
-            let room = self.packed.capacity() - self.packed.len();
-            let more = self.packed.len().max(room).max(1024);
-            self.packed.resize(self.len + more, 0);
-            self.hashes.resize(self.len + more, 0);
-            self.vias.resize(self.len + more, 0);
-        }
         let packed = self.pending[self.checked % PENDING];
         let h = self.pending_hashes[self.checked % PENDING];
         let slot = &mut self.recent[self.filter_slot(h)];
@@ -648,9 +641,9 @@ impl<'f> Candidates<'f> {
         if self.pending_marks != 0 {
             self.note_hit(fresh);
         }
-        self.packed[self.len] = packed;
-        self.hashes[self.len] = h;
-        self.vias[self.len] = self.pending_vias[self.checked % PENDING];
+        push_if(&mut self.packed, packed, fresh);
+        push_if(&mut self.hashes, h, fresh);
+        push_if(&mut self.vias, self.pending_vias[self.checked % PENDING], fresh);
         self.len += fresh as usize;
         self.counts[shard_of(h)] += fresh as u32;
         self.checked += 1;
@@ -738,6 +731,18 @@ struct Frontier<'s> {
     store: &'s StateStore,
     lo: u32,
     vias: &'s [u32],
+}
+
+/// Writes `x` after the end of `v`, and keeps it if `keep` (no branch on
+/// `keep`; the room grows geometrically, without writing it first).
+#[inline(always)]
+fn push_if<T>(v: &mut Vec<T>, x: T, keep: bool) {
+    if v.len() == v.capacity() {
+        v.reserve(v.len().max(1024));
+    }
+    v.spare_capacity_mut()[0].write(x);
+    // SAFETY: the element at `len` was just written, within the capacity.
+    unsafe { v.set_len(v.len() + keep as usize) }
 }
 
 /// Phase 1 for the states `a..b`, whose candidates go through `cands`.

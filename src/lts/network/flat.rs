@@ -98,6 +98,15 @@ pub(super) struct FlatMoves {
 }
 
 impl FlatMoves {
+    /// The moves of driver `d` in the state packed as `packed`, with their
+    /// indices.
+    #[inline(always)]
+    fn moves_of(&self, d: &FlatDriver, packed: u64) -> impl Iterator<Item = (u32, &FlatMove)> {
+        let at = (d.first + d.bits.read(packed)) as usize;
+        let (lo, hi) = (self.ranges[at], self.ranges[at + 1]);
+        (lo..).zip(&self.moves[lo as usize..hi as usize])
+    }
+
     /// The move `via` as pruning reads it; rank 0 (nothing pruned) for
     /// [`NO_VIA`] or a network that cannot prune.
     #[inline(always)]
@@ -202,55 +211,76 @@ impl Network {
             return pruned;
         }
         let by = flat.via(via);
-        for (rank, d) in flat.drivers.iter().enumerate() {
-            let at = (d.first + d.bits.read(packed)) as usize;
-            let (lo, hi) = (flat.ranges[at] as usize, flat.ranges[at + 1] as usize);
-            // Moves of a lower driver that shares no leaf with `by` are
-            // pruned, unless a partner is one of its leaves.
-            let asleep = (rank as u32) < by.rank && by.leaves & d.mask == 0;
-            for (k, m) in flat.moves[lo..hi].iter().enumerate() {
-                let word = packed ^ m.delta;
-                let tag = (lo + k) as u32;
+        let (lower, rest) = flat.drivers.split_at(by.rank as usize);
+        // Drivers below `by`'s: a move sharing no leaf with `by` is pruned.
+        for d in lower {
+            let moves = flat.moves_of(d, packed);
+            if by.leaves & d.mask != 0 {
+                self.emit_moves(moves, packed, codec, f);
+                continue;
+            }
+            for (tag, m) in moves {
                 match m.partner {
-                    ALONE if asleep => pruned.add(m.result, 1),
-                    ALONE => f(m.result, word, tag),
-                    SEVERAL => {
-                        let r = &self.hot[m.column as usize];
-                        let others = &self.others[r.others_start as usize..r.others_end as usize];
-                        let mut g = |e, w| f(e, w, tag);
-                        self.product_word(others, packed, word, codec, m.result, &mut g)
-                    }
-                    // The common case of `product_word`, without its
-                    // recursion, the partner's column and bits read directly.
+                    ALONE => pruned.add(m.result, 1),
+                    SEVERAL => self.emit_moves(std::iter::once((tag, m)), packed, codec, f),
                     j => {
-                        let sj = m.bits.read(packed);
-                        let (start, end) = self.columns[(m.column + sj) as usize];
-                        if asleep && by.leaves & 1u64.wrapping_shl(j) == 0 {
+                        let (start, end) = self.columns[(m.column + m.bits.read(packed)) as usize];
+                        if by.leaves & 1u64.wrapping_shl(j) == 0 {
                             pruned.add(m.result, end - start);
-                            continue;
-                        }
-                        for &u in &self.targets[start as usize..end as usize] {
-                            f(
-                                m.result,
-                                word ^ u64::from(sj ^ u).wrapping_shl(m.bits.offset()),
-                                tag,
-                            );
+                        } else {
+                            self.emit_moves(std::iter::once((tag, m)), packed, codec, f);
                         }
                     }
                 }
             }
         }
+        for d in rest {
+            self.emit_moves(flat.moves_of(d, packed), packed, codec, f);
+        }
         if self.final_state.is_some() {
             codec.unpack(&[packed], scratch);
             if let Some(fin) = self.final_tick(scratch) {
-                f(
-                    TICK,
-                    codec.replace_in_word(packed, 0, scratch[0], fin),
-                    NO_VIA,
-                );
+                f(TICK, codec.replace_in_word(packed, 0, scratch[0], fin), NO_VIA);
             }
         }
         pruned
+    }
+
+    /// Calls `f(event, successor, tag)` for each transition of `moves`
+    /// (tagged) from `packed`.
+    #[inline(always)]
+    fn emit_moves<'m, F: FnMut(u32, u64, u32)>(
+        &self,
+        moves: impl Iterator<Item = (u32, &'m FlatMove)>,
+        packed: u64,
+        codec: &StateCodec,
+        f: &mut F,
+    ) {
+        for (tag, m) in moves {
+            let word = packed ^ m.delta;
+            match m.partner {
+                ALONE => f(m.result, word, tag),
+                SEVERAL => {
+                    let r = &self.hot[m.column as usize];
+                    let others = &self.others[r.others_start as usize..r.others_end as usize];
+                    let mut g = |e, w| f(e, w, tag);
+                    self.product_word(others, packed, word, codec, m.result, &mut g)
+                }
+                // The common case of `product_word`, without its
+                // recursion, the partner's column and bits read directly.
+                _ => {
+                    let sj = m.bits.read(packed);
+                    let (start, end) = self.columns[(m.column + sj) as usize];
+                    for &u in &self.targets[start as usize..end as usize] {
+                        f(
+                            m.result,
+                            word ^ u64::from(sj ^ u).wrapping_shl(m.bits.offset()),
+                            tag,
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// Emits every combination of the transitions of `parts` (partners of
