@@ -515,15 +515,17 @@ fn chunk_bytes(c: &ChunkOut) -> u64 {
 }
 
 /// Slots of each task's duplicate filter (a power of two) once a search has
-/// stored `states` states: 128 KiB at first, 8 MiB from a million states on.
-/// Measured on butler N=10 (`bench/bench.sh`): 2^16 12.6 s, 2^18 12.0 s,
-/// 2^20 11.5 s, 2^21 12.7 s, 2^22 13.8 s on one thread (fewer probes
-/// against more misses).
+/// stored `states` states: 128 KiB at first, 2 MiB from a million states on.
+/// With diamond pruning the filter matters less (butler N=10, one thread:
+/// 2^12, 2^16, 2^18 and 2^20 slots all within 9.1–10.7 s, the noise of
+/// the machine; 87 M, 72 M, 67 M and 63 M of 108 M candidates kept), so
+/// the smaller, cache-friendlier size; before pruning 2^20 was best (2^16
+/// 12.6 s, 2^18 12.0 s, 2^20 11.5 s, 2^22 13.8 s on another machine).
 fn filter_slots(states: usize) -> usize {
     if states < 1 << 20 {
         1 << 14
     } else {
-        1 << 20
+        1 << 18
     }
 }
 
@@ -643,7 +645,11 @@ impl<'f> Candidates<'f> {
         }
         push_if(&mut self.packed, packed, fresh);
         push_if(&mut self.hashes, h, fresh);
-        push_if(&mut self.vias, self.pending_vias[self.checked % PENDING], fresh);
+        push_if(
+            &mut self.vias,
+            self.pending_vias[self.checked % PENDING],
+            fresh,
+        );
         self.len += fresh as usize;
         self.counts[shard_of(h)] += fresh as u32;
         self.checked += 1;

@@ -240,7 +240,11 @@ impl Network {
         if self.final_state.is_some() {
             codec.unpack(&[packed], scratch);
             if let Some(fin) = self.final_tick(scratch) {
-                f(TICK, codec.replace_in_word(packed, 0, scratch[0], fin), NO_VIA);
+                f(
+                    TICK,
+                    codec.replace_in_word(packed, 0, scratch[0], fin),
+                    NO_VIA,
+                );
             }
         }
         pruned
