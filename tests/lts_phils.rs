@@ -4,7 +4,7 @@
 mod lts_support;
 
 use hoare::eval::{EventSet, ProcRef, Value};
-use hoare::explore::TransitionSystem;
+use hoare::explore::{Explorer, TransitionSystem};
 use hoare::lts::{self, CompileOptions, Network};
 use lts_support::*;
 use std::collections::{HashSet, VecDeque};
@@ -214,4 +214,19 @@ fn butler_philosophers_5() {
     let desc = net.describe_state(&net.initial(), &t);
     assert_eq!(desc[0], "sits.0 -> PHIL(0)#1");
     assert_eq!(desc[10], "((sits.0 -> BUTLER(1) [] sits.1 -> BUTLER(1) [] sits.2 -> BUTLER(1) [] sits.3 -> BUTLER(1) [] sits.4 -> BUTLER(1)) [] STOP)");
+}
+
+/// The explorer prunes diamonds on this network (most of its transitions
+/// are counted, not generated) and still finds every state and transition.
+#[test]
+fn butler_philosophers_5_explored_with_diamond_pruning() {
+    let (term, t) = butler(5);
+    let net = lts::compile(term, &t, &CompileOptions::default()).expect("compiles");
+    let (states, transitions, _) = bfs(&net);
+    for jobs in [1, 2] {
+        let ex = Explorer::new(&net).jobs(jobs).run();
+        assert_eq!(ex.states as usize, states);
+        assert_eq!(ex.transitions as usize, transitions);
+        assert_eq!((ex.pruned, transitions), (12_001, 20_165));
+    }
 }

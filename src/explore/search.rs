@@ -79,6 +79,10 @@ pub struct Exploration {
     pub found: Option<u32>,
     /// Number of τ transitions generated (repeats included).
     pub tau_transitions: u64,
+    /// How many of the transitions were counted without generating their
+    /// successor (diamond pruning, see
+    /// [`TransitionSystem::for_each_packed_successor`]).
+    pub pruned: u64,
     /// Peak bytes held by the store and index (an estimate from capacities).
     pub peak_bytes: u64,
     /// Wall time.
@@ -128,6 +132,7 @@ struct ChunkOut {
     positions: Vec<u32>,
     offsets: Vec<u32>,
     transitions: u64,
+    pruned: u64,
     deadlock: Option<u32>,
     /// The first candidate position satisfying the target predicate.
     hit: Option<u32>,
@@ -253,6 +258,7 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
         let target = self.target.as_deref();
         let mut found: Option<u32> = target.and_then(|t| t(&sys.initial()).then_some(0));
         let mut tau_transitions = 0u64;
+        let mut pruned = 0u64;
         let mut stopped = found.map(|_| StopReason::FoundTarget);
         // One duplicate filter per task, kept across rounds and levels (see
         // `Candidates::recent`); small at first, so that small searches do
@@ -298,15 +304,21 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
                 round_lo = round_hi;
                 for c in &chunks {
                     transitions += c.transitions;
+                    pruned += c.pruned;
                     tau_transitions += c.taus;
                     if first_deadlock.is_none() {
                         first_deadlock = c.deadlock;
                     }
                 }
-                next = insert_round(&mut index, &mut store, &chunks, next, words, &mut found);
-                if words == 1 {
-                    next_vias.extend(chunks.iter().flat_map(ChunkOut::fresh_vias));
-                }
+                next = insert_round(
+                    &mut index,
+                    &mut store,
+                    &mut next_vias,
+                    &chunks,
+                    next,
+                    words,
+                    &mut found,
+                );
                 bytes = store.bytes() as u64
                     + index.bytes() as u64
                     + (vias.capacity() + next_vias.capacity()) as u64 * 4
@@ -355,6 +367,7 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
             first_deadlock,
             found,
             tau_transitions,
+            pruned,
             peak_bytes,
             elapsed: start.elapsed(),
             codec,
@@ -407,7 +420,8 @@ impl<S: TransitionSystem> Explorer<'_, S> {
 
 /// Phases 2 and 3 for one round: inserts the candidates of `chunks`, numbers
 /// the new states from `next` on in (chunk, position) order and appends them
-/// to the store. Returns the next free state number.
+/// to the store, and (one-word states) their vias to `next_vias`. Returns
+/// the next free state number.
 ///
 /// `found` is set (if still unset) to the number of the first candidate that
 /// satisfied the [`Explorer::stop_at`] predicate. The first hit in (chunk,
@@ -417,6 +431,7 @@ impl<S: TransitionSystem> Explorer<'_, S> {
 fn insert_round(
     index: &mut Index,
     store: &mut StateStore,
+    next_vias: &mut Vec<u32>,
     chunks: &[ChunkOut],
     mut next: u32,
     words: usize,
@@ -438,6 +453,7 @@ fn insert_round(
             .collect(),
     };
     // Phase 3: number the new states in (chunk, position) order.
+    let first = next;
     let mut chunk_base = Vec::with_capacity(chunks.len());
     let mut word_ranks: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
     for c in chunks {
@@ -477,33 +493,43 @@ fn insert_round(
                 }
             });
     }
-    for c in chunks {
+    // The new states (and their vias) of each chunk, gathered in parallel
+    // into their places in state-number order, then appended.
+    let total = (next - first) as usize;
+    let mut gathered = vec![0u64; total * words];
+    let vias_from = next_vias.len();
+    if words == 1 {
+        next_vias.resize(vias_from + total, NO_VIA);
+    }
+    let mut spans = Vec::with_capacity(chunks.len());
+    let (mut states_left, mut vias_left) = (&mut gathered[..], &mut next_vias[vias_from..]);
+    for (ci, c) in chunks.iter().enumerate() {
+        let n = (chunk_base.get(ci + 1).copied().unwrap_or(next) - chunk_base[ci]) as usize;
+        let (states, rest) = std::mem::take(&mut states_left).split_at_mut(n * words);
+        states_left = rest;
+        let m = n.min(vias_left.len());
+        let (vias, rest) = std::mem::take(&mut vias_left).split_at_mut(m);
+        vias_left = rest;
+        spans.push((c, states, vias));
+    }
+    spans.into_par_iter().for_each(|(c, states, vias)| {
+        let mut at = 0;
         for (w, bits) in c.fresh.iter().enumerate() {
             let mut bits = bits.load(Ordering::Relaxed);
             while bits != 0 {
                 let p = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                store.push(&c.packed[p * words..(p + 1) * words]);
+                states[at * words..(at + 1) * words]
+                    .copy_from_slice(&c.packed[p * words..(p + 1) * words]);
+                if let Some(v) = vias.get_mut(at) {
+                    *v = c.vias[p];
+                }
+                at += 1;
             }
         }
-    }
+    });
+    store.extend(&gathered);
     next
-}
-
-impl ChunkOut {
-    /// The vias of the new states, in state-number order.
-    fn fresh_vias(&self) -> impl Iterator<Item = u32> + '_ {
-        self.fresh.iter().enumerate().flat_map(move |(w, bits)| {
-            let mut bits = bits.load(Ordering::Relaxed);
-            std::iter::from_fn(move || {
-                (bits != 0).then(|| {
-                    let p = w * 64 + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    self.vias[p]
-                })
-            })
-        })
-    }
 }
 
 fn chunk_bytes(c: &ChunkOut) -> u64 {
@@ -779,6 +805,7 @@ fn expand_chunk<S: TransitionSystem>(
                 });
             n += pruned.transitions;
             taus += pruned.taus;
+            out.pruned += pruned.transitions;
             if n == 0 {
                 codec.unpack(parent, &mut state);
             }

@@ -112,6 +112,22 @@ impl StateStore {
         self.len += 1;
     }
 
+    /// Appends the states packed one after another in `packed`.
+    pub fn extend(&mut self, mut packed: &[u64]) {
+        while !packed.is_empty() {
+            if self.len % SEGMENT_STATES == 0 {
+                self.segments
+                    .push(Vec::with_capacity(SEGMENT_STATES * self.words));
+            }
+            let room = SEGMENT_STATES - self.len % SEGMENT_STATES;
+            let n = room.min(packed.len() / self.words);
+            let (now, rest) = packed.split_at(n * self.words);
+            self.segments[self.len / SEGMENT_STATES].extend_from_slice(now);
+            self.len += n;
+            packed = rest;
+        }
+    }
+
     /// The packed words of state `id`.
     #[inline]
     pub fn get(&self, id: u32) -> &[u64] {
