@@ -507,8 +507,8 @@ fn insert_round(
         let n = (chunk_base.get(ci + 1).copied().unwrap_or(next) - chunk_base[ci]) as usize;
         let (states, rest) = std::mem::take(&mut states_left).split_at_mut(n * words);
         states_left = rest;
-        let m = n.min(vias_left.len());
-        let (vias, rest) = std::mem::take(&mut vias_left).split_at_mut(m);
+        let (vias, rest) =
+            std::mem::take(&mut vias_left).split_at_mut(if words == 1 { n } else { 0 });
         vias_left = rest;
         spans.push((c, states, vias));
     }
@@ -568,12 +568,10 @@ const MAX_CHUNK: usize = 1 << 14;
 struct Candidates<'f> {
     /// The candidates kept, `words` words each.
     packed: Vec<u64>,
-    /// The hash of each candidate kept.
+    /// The hash of each candidate kept (so also their number).
     hashes: Vec<u64>,
     /// One-word states: the via of each candidate kept.
     vias: Vec<u32>,
-    /// Number of candidates kept.
-    len: usize,
     /// How many candidates kept fall in each index shard.
     counts: [u32; SHARDS],
     /// One-word states: generated candidates wait here, by generation
@@ -615,7 +613,6 @@ impl<'f> Candidates<'f> {
             packed: Vec::with_capacity(expected * words),
             hashes: Vec::with_capacity(expected),
             vias: Vec::with_capacity(if words == 1 { expected } else { 0 }),
-            len: 0,
             counts: [0; SHARDS],
             pending: [0; PENDING],
             pending_hashes: [0; PENDING],
@@ -676,7 +673,6 @@ impl<'f> Candidates<'f> {
             self.pending_vias[self.checked % PENDING],
             fresh,
         );
-        self.len += fresh as usize;
         self.counts[shard_of(h)] += fresh as u32;
         self.checked += 1;
     }
@@ -686,7 +682,7 @@ impl<'f> Candidates<'f> {
     #[inline(never)]
     fn note_hit(&mut self, fresh: bool) {
         if self.pending_marks & (1 << (self.checked % PENDING)) != 0 && fresh {
-            self.hit = self.hit.or(Some(self.len as u32));
+            self.hit = self.hit.or(Some(self.hashes.len() as u32));
         }
     }
 
@@ -703,12 +699,11 @@ impl<'f> Candidates<'f> {
     fn add_words(&mut self, packed: &[u64], marked: bool) {
         let h = hash_words(packed);
         if marked && self.hit.is_none() {
-            self.hit = Some(self.len as u32);
+            self.hit = Some(self.hashes.len() as u32);
         }
         self.packed.extend_from_slice(packed);
         self.hashes.push(h);
         self.counts[shard_of(h)] += 1;
-        self.len += 1;
     }
 
     /// The filter slot of a candidate with hash `h` (the filter's length is
@@ -723,13 +718,9 @@ impl<'f> Candidates<'f> {
         if words == 1 {
             self.flush();
         }
-        let mut packed = self.packed;
-        packed.truncate(self.len * words);
-        self.hashes.truncate(self.len);
         // Kept through the insert phase: give back the room of the dropped.
+        let (mut packed, mut vias) = (self.packed, self.vias);
         packed.shrink_to_fit();
-        let mut vias = self.vias;
-        vias.truncate(if words == 1 { self.len } else { 0 });
         vias.shrink_to_fit();
         // Group by shard, keeping position order (counting sort).
         let mut offsets = vec![0u32; SHARDS + 1];
@@ -737,7 +728,7 @@ impl<'f> Candidates<'f> {
             offsets[s + 1] = offsets[s] + self.counts[s];
         }
         let mut fill = offsets.clone();
-        let len = self.len;
+        let len = self.hashes.len();
         out.keys = vec![0; len];
         out.positions = vec![0; len];
         for (p, &h) in self.hashes.iter().enumerate() {
