@@ -247,7 +247,7 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
         let mut init = vec![0u64; words];
         codec.pack(&sys.initial(), &mut init);
         index.insert_initial(&init, 0);
-        store.push(&init);
+        store.extend(&init);
         // One-word states: per state of the frontier level, the transition
         // that first reached it; and the same for the next level as it fills.
         let mut vias: Vec<u32> = if words == 1 { vec![NO_VIA] } else { Vec::new() };

@@ -101,17 +101,6 @@ impl StateStore {
         self.len == 0
     }
 
-    /// Appends a state.
-    pub fn push(&mut self, packed: &[u64]) {
-        if self.len % SEGMENT_STATES == 0 {
-            self.segments
-                .push(Vec::with_capacity(SEGMENT_STATES * self.words));
-        }
-        let seg = self.len / SEGMENT_STATES;
-        self.segments[seg].extend_from_slice(packed);
-        self.len += 1;
-    }
-
     /// Appends the states packed one after another in `packed`.
     pub fn extend(&mut self, mut packed: &[u64]) {
         while !packed.is_empty() {

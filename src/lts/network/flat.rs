@@ -58,12 +58,11 @@ impl Bits {
 }
 
 /// A driving leaf: where its states' entries start in
-/// [`FlatMoves::ranges`], its bits, and its bit in a leaf mask.
+/// [`FlatMoves::ranges`], and its bits.
 #[derive(Clone, Copy, Debug)]
 struct FlatDriver {
     first: u32,
     bits: Bits,
-    mask: u64,
 }
 
 /// What pruning needs of the move a state was first reached by: its driving
@@ -134,11 +133,9 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
     for (rank, &i) in net.driving.iter().enumerate() {
         let lts = &net.leaves[i as usize];
         let bits = Bits::of(&flat.codec, i as usize);
-        let mask = 1u64.wrapping_shl(i);
         flat.drivers.push(FlatDriver {
             first: u32::try_from(flat.ranges.len()).ok()?,
             bits,
-            mask,
         });
         for s in 0..lts.num_states {
             flat.ranges.push(flat.moves.len() as u32);
@@ -157,7 +154,7 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
                     let parts = &net.others[r.others_start as usize..r.others_end as usize];
                     let leaves = parts
                         .iter()
-                        .fold(mask, |m, p| m | 1u64.wrapping_shl(p.leaf));
+                        .fold(1u64.wrapping_shl(i), |m, p| m | 1u64.wrapping_shl(p.leaf));
                     for &(_, t) in &lts.transitions[g.start as usize..g.end as usize] {
                         if prunes {
                             flat.vias.push(Via {
@@ -212,26 +209,21 @@ impl Network {
         }
         let by = flat.via(via);
         let (lower, rest) = flat.drivers.split_at(by.rank as usize);
-        // Drivers below `by`'s: a move sharing no leaf with `by` is pruned.
+        // Drivers below `by`'s (none unless the network prunes, so `vias`
+        // covers their moves): a move sharing no leaf with `by` is counted,
+        // not generated; several-partner moves are always generated.
         for d in lower {
-            let moves = flat.moves_of(d, packed);
-            if by.leaves & d.mask != 0 {
-                self.emit_moves(moves, packed, codec, f);
-                continue;
-            }
-            for (tag, m) in moves {
-                match m.partner {
-                    ALONE => pruned.add(m.result, 1),
-                    SEVERAL => self.emit_moves(std::iter::once((tag, m)), packed, codec, f),
-                    j => {
-                        let (start, end) = self.columns[(m.column + m.bits.read(packed)) as usize];
-                        if by.leaves & 1u64.wrapping_shl(j) == 0 {
-                            pruned.add(m.result, end - start);
-                        } else {
-                            self.emit_moves(std::iter::once((tag, m)), packed, codec, f);
-                        }
-                    }
+            for (tag, m) in flat.moves_of(d, packed) {
+                let shares = flat.vias[tag as usize].leaves & by.leaves != 0;
+                if shares || m.partner == SEVERAL {
+                    self.emit_moves(std::iter::once((tag, m)), packed, codec, f);
+                    continue;
                 }
+                let n = match m.partner {
+                    ALONE => 1,
+                    _ => self.partner_word(m, packed).1.len() as u32,
+                };
+                pruned.add(m.result, n);
             }
         }
         for d in rest {
@@ -273,9 +265,8 @@ impl Network {
                 // The common case of `product_word`, without its
                 // recursion, the partner's column and bits read directly.
                 _ => {
-                    let sj = m.bits.read(packed);
-                    let (start, end) = self.columns[(m.column + sj) as usize];
-                    for &u in &self.targets[start as usize..end as usize] {
+                    let (sj, partner) = self.partner_word(m, packed);
+                    for &u in partner {
                         f(
                             m.result,
                             word ^ u64::from(sj ^ u).wrapping_shl(m.bits.offset()),
@@ -285,6 +276,15 @@ impl Network {
                 }
             }
         }
+    }
+
+    /// A one-partner move's partner: its state in `packed` and its targets
+    /// on the move's event from there.
+    #[inline(always)]
+    fn partner_word(&self, m: &FlatMove, packed: u64) -> (u32, &[u32]) {
+        let sj = m.bits.read(packed);
+        let (start, end) = self.columns[(m.column + sj) as usize];
+        (sj, &self.targets[start as usize..end as usize])
     }
 
     /// Emits every combination of the transitions of `parts` (partners of
