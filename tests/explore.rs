@@ -156,7 +156,7 @@ fn random_systems_match_naive_bfs_for_any_thread_count() {
 
 /// `find_divergence` against brute force: the lowest-numbered state from
 /// which a τ-path returns to itself, and a shortest such cycle.
-fn check_divergence(sys: &dyn TransitionSystem, ex: &hoare::explore::Exploration, seed: u64) {
+fn check_divergence<S: TransitionSystem>(sys: &S, ex: &hoare::explore::Exploration, seed: u64) {
     let n = ex.states as u32;
     let tau_succ = |id: u32| {
         let mut out = Vec::new();
@@ -354,6 +354,49 @@ fn lasso_divergence_and_deadlock() {
     );
     let running = std::sync::atomic::AtomicBool::new(false);
     assert_eq!(ex.find_divergence_until(&Lasso, &running), Ok(Some(div)));
+}
+
+/// A system that records the size of the thread pool each expansion runs on.
+struct PoolWatch<S> {
+    inner: S,
+    pools: std::sync::Mutex<std::collections::BTreeSet<usize>>,
+}
+
+impl<S: TransitionSystem> TransitionSystem for PoolWatch<S> {
+    fn width(&self) -> usize {
+        self.inner.width()
+    }
+    fn component_sizes(&self) -> Vec<u32> {
+        self.inner.component_sizes()
+    }
+    fn initial(&self) -> Vec<u32> {
+        self.inner.initial()
+    }
+    fn successors(&self, s: &[u32], f: &mut dyn FnMut(u32, &[u32])) {
+        let threads = rayon::current_num_threads();
+        self.pools.lock().expect("not poisoned").insert(threads);
+        self.inner.successors(s, f)
+    }
+    fn is_terminated(&self, s: &[u32]) -> bool {
+        self.inner.is_terminated(s)
+    }
+}
+
+#[test]
+fn work_after_the_search_keeps_to_its_thread_count() {
+    // The τ-graph and the counterexample paths are built in parallel after
+    // the search: on the search's threads, not one per core.
+    for jobs in [1, 3] {
+        let sys = PoolWatch {
+            inner: Lasso,
+            pools: Default::default(),
+        };
+        let ex = Explorer::new(&sys).jobs(jobs).run();
+        let div = ex.find_divergence(&sys).expect("τ-cycle 1-2-3");
+        assert_eq!(div.path.len(), 1);
+        let pools = sys.pools.lock().expect("not poisoned").clone();
+        assert_eq!(pools.into_iter().collect::<Vec<_>>(), vec![jobs]);
+    }
 }
 
 #[test]

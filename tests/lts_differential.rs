@@ -86,7 +86,13 @@ fn compare(seed: u64, cov: &mut Coverage) {
         "divergence differs for {}",
         what()
     );
-    cov.pruned += same_packed_successors(&net, n.num_states(), n.num_transitions(), &what);
+    cov.pruned += same_packed_successors(
+        &net,
+        n.num_states(),
+        n.num_transitions(),
+        n.has_divergence(),
+        &what,
+    );
     let leaf_ticks =
         (0..net.leaf_count()).any(|i| net.leaf(i).is_some_and(|l| l.alphabet.contains(&TICK)));
     if !leaf_ticks || net.leaf_count() == 1 {
@@ -134,7 +140,8 @@ fn plain_depths(net: &lts::network::Network) -> HashMap<Vec<u32>, u32> {
 /// The explorer (which reads one-word states through the network's
 /// delta-packing successor function, with diamond pruning) finds the states
 /// and transitions of the plain successor function, each state at its BFS
-/// distance; at every state the packed successors without a via are exactly
+/// distance, and a τ-cycle exactly when `divergent` (the explicit graph
+/// has one); at every state the packed successors without a via are exactly
 /// the plain ones packed, in the same order, and with the via of any of
 /// them a subsequence of those, the rest counted as pruned. Returns the
 /// number of transitions pruned.
@@ -142,6 +149,7 @@ fn same_packed_successors(
     net: &lts::network::Network,
     states: usize,
     transitions: usize,
+    divergent: bool,
     what: &dyn Fn() -> String,
 ) -> u64 {
     let ex = Explorer::new(net).jobs(1).run();
@@ -157,6 +165,14 @@ fn same_packed_successors(
         );
     }
     assert_eq!(ex.states as usize, states, "explorer states for {}", what());
+    // The explorer's τ-cycle search (over the packed successor function for
+    // one-word states) agrees with the explicit graph's.
+    assert_eq!(
+        ex.find_divergence(net).is_some(),
+        divergent,
+        "explorer divergence for {}",
+        what()
+    );
     assert_eq!(
         ex.transitions as usize,
         transitions,

@@ -43,6 +43,11 @@ impl Graph {
     /// Extracts the transitions of every state of a complete exploration of
     /// `sys` (in parallel; each row in the system's order).
     pub fn extract<S: TransitionSystem + ?Sized>(sys: &S, ex: &Exploration) -> Graph {
+        ex.on_threads(|| Graph::extract_here(sys, ex))
+    }
+
+    /// [`extract`](Self::extract) on the current thread pool.
+    fn extract_here<S: TransitionSystem + ?Sized>(sys: &S, ex: &Exploration) -> Graph {
         let n = ex.states as u32;
         // States packed into one word are looked up in a hash map from the
         // packed word (the explorer's own lookup for them is a binary search

@@ -7,7 +7,7 @@
 
 use super::paths::Step;
 use super::search::Exploration;
-use super::system::{TransitionSystem, TAU};
+use super::system::{TransitionSystem, NO_VIA, TAU};
 use rayon::prelude::*;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,7 +52,7 @@ impl TauGraph {
 const GRAPH_CHUNK: u32 = 4096;
 
 /// The τ-graph of `ex`, or `None` if `cancel` was set while it was built.
-fn tau_graph<S: TransitionSystem + ?Sized>(
+fn tau_graph<S: TransitionSystem>(
     ex: &Exploration,
     sys: &S,
     cancel: &AtomicBool,
@@ -73,13 +73,31 @@ fn tau_graph<S: TransitionSystem + ?Sized>(
             let (mut counts, mut packed) = (Vec::with_capacity((hi - lo) as usize), Vec::new());
             for id in lo..hi {
                 let before = packed.len();
-                ex.codec.unpack(ex.store.get(id), &mut state);
-                sys.successors(&state, &mut |ev, succ| {
-                    if ev == TAU {
-                        ex.codec.pack(succ, &mut buf);
-                        packed.extend_from_slice(&buf);
-                    }
-                });
+                let parent = ex.store.get(id);
+                if words == 1 {
+                    // The packed successor function, which changes only the
+                    // moved leaves' bits (nothing pruned: no via).
+                    let codec = &ex.codec;
+                    sys.for_each_packed_successor(
+                        parent[0],
+                        NO_VIA,
+                        codec,
+                        &mut state,
+                        |ev, succ, _| {
+                            if ev == TAU {
+                                packed.push(succ);
+                            }
+                        },
+                    );
+                } else {
+                    ex.codec.unpack(parent, &mut state);
+                    sys.for_each_successor(&state, |ev, succ| {
+                        if ev == TAU {
+                            ex.codec.pack(succ, &mut buf);
+                            packed.extend_from_slice(&buf);
+                        }
+                    });
+                }
                 counts.push((packed.len() - before) / words);
             }
             let found = ex.lookup_batch(&packed, words);
@@ -235,14 +253,14 @@ impl Exploration {
 
     /// The reachable τ-cycle closest to the initial state, if any.
     /// Only meaningful for a complete exploration.
-    pub fn find_divergence<S: TransitionSystem + ?Sized>(&self, sys: &S) -> Option<Divergence> {
+    pub fn find_divergence<S: TransitionSystem>(&self, sys: &S) -> Option<Divergence> {
         let never = AtomicBool::new(false);
         self.find_divergence_until(sys, &never).unwrap_or(None)
     }
 
     /// [`find_divergence`](Self::find_divergence) that gives up with
     /// `Err(Interrupted)` soon after `cancel` becomes true (Ctrl-C).
-    pub fn find_divergence_until<S: TransitionSystem + ?Sized>(
+    pub fn find_divergence_until<S: TransitionSystem>(
         &self,
         sys: &S,
         cancel: &AtomicBool,
@@ -251,7 +269,9 @@ impl Exploration {
             return Ok(None);
         }
         let n = self.states as u32;
-        let g = tau_graph(self, sys, cancel).ok_or(Interrupted)?;
+        let g = self
+            .on_threads(|| tau_graph(self, sys, cancel))
+            .ok_or(Interrupted)?;
         // Often the lowest state with a τ-edge is itself on a τ-cycle (the
         // initial state of `P \ Events`, say); then it is the answer and a
         // search from it, much cheaper than Tarjan over the whole graph,

@@ -95,19 +95,21 @@ impl Exploration {
     /// parallel), so lookups after a search cost two loads.
     fn slot_ids(&self, shards: &[Shard<u64>]) -> &[Vec<u32>] {
         self.slot_ids.get_or_init(|| {
-            let ids: Vec<Vec<AtomicU32>> = shards
-                .iter()
-                .map(|s| (0..s.capacity()).map(|_| AtomicU32::new(0)).collect())
-                .collect();
-            (0..self.store.len() as u32).into_par_iter().for_each(|id| {
-                let word = self.store.get(id)[0];
-                if let Some((shard, slot)) = direct_slot(shards, word, hash_word(word)) {
-                    ids[shard][slot].store(id + 1, Ordering::Relaxed);
-                }
-            });
-            ids.into_iter()
-                .map(|v| v.into_iter().map(AtomicU32::into_inner).collect())
-                .collect()
+            self.on_threads(|| {
+                let ids: Vec<Vec<AtomicU32>> = shards
+                    .iter()
+                    .map(|s| (0..s.capacity()).map(|_| AtomicU32::new(0)).collect())
+                    .collect();
+                (0..self.store.len() as u32).into_par_iter().for_each(|id| {
+                    let word = self.store.get(id)[0];
+                    if let Some((shard, slot)) = direct_slot(shards, word, hash_word(word)) {
+                        ids[shard][slot].store(id + 1, Ordering::Relaxed);
+                    }
+                });
+                ids.into_iter()
+                    .map(|v| v.into_iter().map(AtomicU32::into_inner).collect())
+                    .collect()
+            })
         })
     }
 
@@ -168,6 +170,11 @@ impl Exploration {
 
     /// A shortest path from the initial state to `id` (τ steps included).
     pub fn path_to<S: TransitionSystem + ?Sized>(&self, sys: &S, id: u32) -> Vec<Step> {
+        self.on_threads(|| self.path_to_here(sys, id))
+    }
+
+    /// [`path_to`](Self::path_to) on the current thread pool.
+    fn path_to_here<S: TransitionSystem + ?Sized>(&self, sys: &S, id: u32) -> Vec<Step> {
         let mut steps = Vec::new();
         let mut cur = id;
         for level in (0..self.depth(id) as usize).rev() {

@@ -93,6 +93,21 @@ pub struct Exploration {
     /// Direct index: the state number in each slot, built on demand for lookups.
     pub(crate) slot_ids: std::sync::OnceLock<Vec<Vec<u32>>>,
     pub(crate) level_starts: Vec<u32>,
+    /// The threads of the search, kept for the work after it (see
+    /// [`Exploration::on_threads`]).
+    pub(crate) pool: Option<rayon::ThreadPool>,
+}
+
+impl Exploration {
+    /// Runs `f` on the search's threads, so that the parallel work after a
+    /// search (τ-graph, lookups, counterexample paths) keeps to its thread
+    /// count (`--jobs`) instead of taking every core.
+    pub(crate) fn on_threads<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match &self.pool {
+            Some(pool) => pool.install(f),
+            None => f(),
+        }
+    }
 }
 
 /// A progress callback.
@@ -231,7 +246,11 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
             self.jobs
         };
         match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-            Ok(pool) => pool.install(|| self.search(threads)),
+            Ok(pool) => {
+                let mut ex = pool.install(|| self.search(threads));
+                ex.pool = Some(pool);
+                ex
+            }
             // Could not start threads: search on the current one.
             Err(_) => self.search(1),
         }
@@ -375,6 +394,7 @@ impl<'a, S: TransitionSystem> Explorer<'a, S> {
             index,
             slot_ids: std::sync::OnceLock::new(),
             level_starts,
+            pool: None,
         }
     }
 }
