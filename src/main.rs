@@ -5,7 +5,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hoare::check::{load, CheckOptions, Checker, LoadError, ProcessCheck};
-use hoare::eval::{with_big_stack, Evaluator, Value};
+use hoare::eval::{with_big_stack, Evaluator, ProcRef, Value};
 use hoare::lts::{graph, CompileOptions};
 use hoare::report::{FileReport, Timing};
 use hoare::run::{read_counterexample, run_file, RunOptions, Scheduler};
@@ -329,11 +329,12 @@ fn check(
         let name = path.display().to_string();
         let result: Result<(FileReport, Timing), LoadError> = with_big_stack(|| {
             let (loaded, ev) = load(load_file(path))?;
-            let checker = Checker::new(&ev, &loaded.sources, options.clone());
             match &what {
                 Some((kind, proc_text)) => {
-                    let (sources, expr) = parse_in(&loaded, proc_text)?;
-                    let _ = sources;
+                    // The process text is a source of its own: its errors
+                    // point into it.
+                    let (sources, expr, _) = process_in(&loaded, &ev, proc_text)?;
+                    let checker = Checker::new(&ev, &sources, options.clone());
                     let t = std::time::Instant::now();
                     let r = checker.check_process(&expr, *kind, proc_text);
                     let timing = Timing {
@@ -341,26 +342,29 @@ fn check(
                     };
                     Ok((FileReport::new(name.clone(), vec![r]), timing))
                 }
-                None => match only {
-                    None => Ok(checker.check_all(&name)),
-                    Some(n) => checker.check_nth(&name, n).ok_or_else(|| {
-                        let d = Diagnostic::error(
-                            "no-such-assertion",
-                            format!(
-                                "--assert {n}: the file has {} assertions",
-                                ev.assertions().len()
-                            ),
-                            Default::default(),
-                        );
-                        LoadError {
-                            sources: loaded.sources.clone(),
-                            diagnostics: vec![Diagnostic {
-                                labels: Vec::new(),
-                                ..d
-                            }],
-                        }
-                    }),
-                },
+                None => {
+                    let checker = Checker::new(&ev, &loaded.sources, options.clone());
+                    match only {
+                        None => Ok(checker.check_all(&name)),
+                        Some(n) => checker.check_nth(&name, n).ok_or_else(|| {
+                            let d = Diagnostic::error(
+                                "no-such-assertion",
+                                format!(
+                                    "--assert {n}: the file has {} assertions",
+                                    ev.assertions().len()
+                                ),
+                                Default::default(),
+                            );
+                            LoadError {
+                                sources: loaded.sources.clone(),
+                                diagnostics: vec![Diagnostic {
+                                    labels: Vec::new(),
+                                    ..d
+                                }],
+                            }
+                        }),
+                    }
+                }
             }
         });
         if let Some(bar) = bar {
@@ -513,6 +517,36 @@ fn parse_in(
     }
 }
 
+/// Parses `text` in a copy of the script's sources and evaluates it to a
+/// process; an error points into the text.
+fn process_in(
+    loaded: &Loaded,
+    ev: &Evaluator,
+    text: &str,
+) -> Result<(SourceMap, hoare::syntax::ast::Expr, ProcRef), LoadError> {
+    let (sources, expr) = parse_in(loaded, text)?;
+    let term = match ev.eval_expr(&expr) {
+        Ok(Value::Proc(p)) => Ok(p),
+        Ok(other) => Err(Diagnostic::error(
+            "not-a-process",
+            format!(
+                "expected a process, found the {} {}",
+                other.type_name(),
+                other
+            ),
+            expr.span,
+        )),
+        Err(d) => Err(d),
+    };
+    match term {
+        Ok(p) => Ok((sources, expr, p)),
+        Err(d) => Err(LoadError {
+            sources,
+            diagnostics: vec![d],
+        }),
+    }
+}
+
 fn eval(file: PathBuf, exprs: Vec<String>) -> u8 {
     with_big_stack(move || {
         let (loaded, ev) = match load(load_file(&file)) {
@@ -560,28 +594,13 @@ fn graph_cmd(
             Ok(x) => x,
             Err(e) => return fail(e),
         };
-        let (sources, expr) = match parse_in(&loaded, &process) {
+        let (sources, _, term) = match process_in(&loaded, &ev, &process) {
             Ok(x) => x,
             Err(e) => return fail(e),
         };
         let located = |d: Diagnostic| LoadError {
             sources: sources.clone(),
             diagnostics: vec![d],
-        };
-        let term = match ev.eval_expr(&expr) {
-            Ok(Value::Proc(p)) => p,
-            Ok(other) => {
-                return fail(located(Diagnostic::error(
-                    "not-a-process",
-                    format!(
-                        "expected a process, found the {} {}",
-                        other.type_name(),
-                        other
-                    ),
-                    expr.span,
-                )))
-            }
-            Err(d) => return fail(located(d)),
         };
         let graphs = if leaves {
             graph::leaf_graphs(&term, &ev, &CompileOptions::default())

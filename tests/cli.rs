@@ -111,6 +111,27 @@ fn deadlock_flag_checks_a_named_process() {
         !stdout(&o).contains("trace"),
         "quiet prints no counterexample"
     );
+    // A name the script does not define: an input error shown in the
+    // process text (this used to panic), before any check starts.
+    let o = hoare(&[
+        "check",
+        "--divergence",
+        "PHIL(1) ||| NOPE(3)",
+        "specs/phils.csp",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("`NOPE` is not defined"), "{err}");
+    assert!(err.contains("<command line>:1:13"), "{err}");
+    assert!(err.contains("1 │ PHIL(1) ||| NOPE(3)"), "{err}");
+    // Not a process at all.
+    let o = hoare(&["check", "--deadlock", "N + 1", "specs/phils.csp"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("expected a process, found the Int 6"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
