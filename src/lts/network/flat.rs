@@ -23,6 +23,9 @@ struct FlatMove {
     /// The leaf's state XOR its target, shifted to the leaf's bits: the
     /// packed word changes by this.
     delta: u64,
+    /// Every leaf the move moves, as a mask (0 when the network cannot
+    /// prune): pruning tests it against the via's.
+    leaves: u64,
     result: u32,
     /// What else takes part: [`ALONE`], [`SEVERAL`], or the one partner
     /// leaf (the rule's only other part, which has a column).
@@ -114,7 +117,7 @@ impl FlatMoves {
     }
 }
 
-/// Most flattened moves (24 bytes each); a network with more uses the
+/// Most flattened moves (32 bytes each); a network with more uses the
 /// general successor function for packed states too.
 const MAX_FLAT_MOVES: usize = 1 << 23;
 
@@ -164,6 +167,7 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
                         }
                         flat.moves.push(FlatMove {
                             delta: u64::from(s ^ t).wrapping_shl(bits.offset()),
+                            leaves: if prunes { leaves } else { 0 },
                             result: r.result,
                             partner,
                             column,
@@ -209,12 +213,12 @@ impl Network {
         }
         let by = flat.via(via);
         let (lower, rest) = flat.drivers.split_at(by.rank as usize);
-        // Drivers below `by`'s (none unless the network prunes, so `vias`
-        // covers their moves): a move sharing no leaf with `by` is counted,
-        // not generated; several-partner moves are always generated.
+        // Drivers below `by`'s (none unless the network prunes, so their
+        // moves carry their leaves): a move sharing no leaf with `by` is
+        // counted, not generated; several-partner moves are always generated.
         for d in lower {
             for (tag, m) in flat.moves_of(d, packed) {
-                let shares = flat.vias[tag as usize].leaves & by.leaves != 0;
+                let shares = m.leaves & by.leaves != 0;
                 if shares || m.partner == SEVERAL {
                     self.emit_moves(std::iter::once((tag, m)), packed, codec, f);
                     continue;
