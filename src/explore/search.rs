@@ -588,8 +588,11 @@ const MAX_CHUNK: usize = 1 << 14;
 struct Candidates<'f> {
     /// The candidates kept, `words` words each.
     packed: Vec<u64>,
-    /// The hash of each candidate kept (so also their number).
+    /// Several-word states: the hash of each candidate kept (one-word
+    /// states are hashed again when grouped: cheaper than storing it).
     hashes: Vec<u64>,
+    /// How many candidates are kept.
+    kept: usize,
     /// One-word states: the via of each candidate kept.
     vias: Vec<u32>,
     /// How many candidates kept fall in each index shard.
@@ -631,7 +634,8 @@ impl<'f> Candidates<'f> {
     fn new(recent: &'f mut [u64], expected: usize, words: usize) -> Self {
         Candidates {
             packed: Vec::with_capacity(expected * words),
-            hashes: Vec::with_capacity(expected),
+            hashes: Vec::with_capacity(if words == 1 { 0 } else { expected }),
+            kept: 0,
             vias: Vec::with_capacity(if words == 1 { expected } else { 0 }),
             counts: [0; SHARDS],
             pending: [0; PENDING],
@@ -687,7 +691,7 @@ impl<'f> Candidates<'f> {
             self.note_hit(fresh);
         }
         push_if(&mut self.packed, packed, fresh);
-        push_if(&mut self.hashes, h, fresh);
+        self.kept += fresh as usize;
         push_if(
             &mut self.vias,
             self.pending_vias[self.checked % PENDING],
@@ -702,7 +706,7 @@ impl<'f> Candidates<'f> {
     #[inline(never)]
     fn note_hit(&mut self, fresh: bool) {
         if self.pending_marks & (1 << (self.checked % PENDING)) != 0 && fresh {
-            self.hit = self.hit.or(Some(self.hashes.len() as u32));
+            self.hit = self.hit.or(Some(self.kept as u32));
         }
     }
 
@@ -719,10 +723,11 @@ impl<'f> Candidates<'f> {
     fn add_words(&mut self, packed: &[u64], marked: bool) {
         let h = hash_words(packed);
         if marked && self.hit.is_none() {
-            self.hit = Some(self.hashes.len() as u32);
+            self.hit = Some(self.kept as u32);
         }
         self.packed.extend_from_slice(packed);
         self.hashes.push(h);
+        self.kept += 1;
         self.counts[shard_of(h)] += 1;
     }
 
@@ -748,16 +753,25 @@ impl<'f> Candidates<'f> {
             offsets[s + 1] = offsets[s] + self.counts[s];
         }
         let mut fill = offsets.clone();
-        let len = self.hashes.len();
+        let len = self.kept;
         out.keys = vec![0; len];
         out.positions = vec![0; len];
-        for (p, &h) in self.hashes.iter().enumerate() {
+        // The key is the state itself for one word, else its hash.
+        let mut place = |p: usize, key: u64, h: u64| {
             let s = shard_of(h);
             let at = fill[s] as usize;
-            // The key is the state itself for one word, else its hash.
-            out.keys[at] = if words == 1 { packed[p] } else { h };
+            out.keys[at] = key;
             out.positions[at] = p as u32;
             fill[s] += 1;
+        };
+        if words == 1 {
+            for (p, &w) in packed.iter().enumerate() {
+                place(p, w, hash_word(w));
+            }
+        } else {
+            for (p, &h) in self.hashes.iter().enumerate() {
+                place(p, h, h);
+            }
         }
         out.offsets = offsets;
         out.packed = packed;
