@@ -27,14 +27,18 @@ struct FlatMove {
     /// prune): pruning tests it against the via's.
     leaves: u64,
     result: u32,
-    /// What else takes part: [`ALONE`], [`SEVERAL`], or the one partner
-    /// leaf (the rule's only other part, which has a column).
+    /// What else takes part: [`ALONE`], [`SEVERAL`], [`LOOKUP`] (one
+    /// partner, its moves in `lookup`), or the one partner leaf (the rule's
+    /// only other part, which has a column).
     partner: u32,
     /// The one partner's column in `Network::columns`; for [`SEVERAL`], the
     /// rule's index in `Network::hot`.
     column: u32,
     /// The one partner's bits.
     bits: Bits,
+    /// [`LOOKUP`]: per state of the partner, 0 if it cannot take part,
+    /// else `0x80 | (state ^ target)`.
+    lookup: [u8; LOOKUP_STATES],
 }
 
 /// A leaf's bits in the packed word: `offset | width << 8`.
@@ -51,6 +55,11 @@ impl Bits {
     #[inline(always)]
     fn offset(self) -> u32 {
         self.0 & 0xff
+    }
+
+    #[inline(always)]
+    fn width(self) -> u32 {
+        self.0 >> 8
     }
 
     /// The leaf's state in `word`.
@@ -81,6 +90,12 @@ const ALONE: u32 = u32::MAX;
 /// [`FlatMove::partner`] of a move with several partners, or one without a
 /// column.
 const SEVERAL: u32 = u32::MAX - 1;
+/// [`FlatMove::partner`] of a move whose one partner has a [`LOOKUP_STATES`]
+/// table: at most that many states and at most one target from each, so
+/// the move reads its partner's part from the move itself.
+const LOOKUP: u32 = u32::MAX - 2;
+/// States a partner may have for a [`LOOKUP`] table (its bits: 4).
+const LOOKUP_STATES: usize = 16;
 
 /// Per driving leaf and local state, its moves in successor order (event,
 /// then rule, then target), so a leaf costs one range lookup instead of the
@@ -117,7 +132,7 @@ impl FlatMoves {
     }
 }
 
-/// Most flattened moves (32 bytes each); a network with more uses the
+/// Most flattened moves (48 bytes each); a network with more uses the
 /// general successor function for packed states too.
 const MAX_FLAT_MOVES: usize = 1 << 23;
 
@@ -146,11 +161,19 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
                 let (lo, hi) = net.drivers[i as usize][g.local as usize];
                 for rule in lo..hi {
                     let r = &net.hot[rule as usize];
+                    let mut lookup = [0u8; LOOKUP_STATES];
                     let (partner, column, partner_bits) =
                         match &net.others[r.others_start as usize..r.others_end as usize] {
                             [] => (ALONE, 0, Bits::default()),
                             [p] if p.column != NO_COLUMN => {
-                                (p.leaf, p.column, Bits::of(&flat.codec, p.leaf as usize))
+                                let bits = Bits::of(&flat.codec, p.leaf as usize);
+                                match lookup_table(net, p, bits) {
+                                    Some(table) => {
+                                        lookup = table;
+                                        (LOOKUP, p.column, bits)
+                                    }
+                                    None => (p.leaf, p.column, bits),
+                                }
                             }
                             _ => (SEVERAL, rule, Bits::default()),
                         };
@@ -172,6 +195,7 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
                             partner,
                             column,
                             bits: partner_bits,
+                            lookup,
                         });
                     }
                 }
@@ -183,6 +207,27 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
         flat.ranges.push(flat.moves.len() as u32);
     }
     Some(flat)
+}
+
+/// The [`LOOKUP`] table of a one-partner move whose partner is `p` (with
+/// `bits`), if the partner is small enough and deterministic on the event.
+fn lookup_table(net: &Network, p: &Part, bits: Bits) -> Option<[u8; LOOKUP_STATES]> {
+    if bits.width() > LOOKUP_STATES.trailing_zeros() {
+        return None;
+    }
+    let mut table = [0u8; LOOKUP_STATES];
+    let states = net.leaves[p.leaf as usize]
+        .num_states
+        .min(LOOKUP_STATES as u32);
+    for sj in 0..states {
+        let (start, end) = net.columns[(p.column + sj) as usize];
+        match net.targets[start as usize..end as usize] {
+            [] => {}
+            [u] if sj ^ u < 0x80 => table[sj as usize] = 0x80 | (sj ^ u) as u8,
+            _ => return None,
+        }
+    }
+    Some(table)
 }
 
 impl Network {
@@ -225,6 +270,9 @@ impl Network {
                 }
                 let n = match m.partner {
                     ALONE => 1,
+                    LOOKUP => {
+                        u32::from(m.lookup[m.bits.read(packed) as usize % LOOKUP_STATES] >> 7)
+                    }
                     _ => self.partner_word(m, packed).1.len() as u32,
                 };
                 pruned.add(m.result, n);
@@ -260,6 +308,16 @@ impl Network {
             let word = packed ^ m.delta;
             match m.partner {
                 ALONE => f(m.result, word, tag),
+                LOOKUP => {
+                    let x = m.lookup[m.bits.read(packed) as usize % LOOKUP_STATES];
+                    if x != 0 {
+                        f(
+                            m.result,
+                            word ^ u64::from(x & 0x7f).wrapping_shl(m.bits.offset()),
+                            tag,
+                        );
+                    }
+                }
                 SEVERAL => {
                     let r = &self.hot[m.column as usize];
                     let others = &self.others[r.others_start as usize..r.others_end as usize];
