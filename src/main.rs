@@ -525,20 +525,7 @@ fn process_in(
     text: &str,
 ) -> Result<(SourceMap, hoare::syntax::ast::Expr, ProcRef), LoadError> {
     let (sources, expr) = parse_in(loaded, text)?;
-    let term = match ev.eval_expr(&expr) {
-        Ok(Value::Proc(p)) => Ok(p),
-        Ok(other) => Err(Diagnostic::error(
-            "not-a-process",
-            format!(
-                "expected a process, found the {} {}",
-                other.type_name(),
-                other
-            ),
-            expr.span,
-        )),
-        Err(d) => Err(d),
-    };
-    match term {
+    match ev.eval_top_process(&expr) {
         Ok(p) => Ok((sources, expr, p)),
         Err(d) => Err(LoadError {
             sources,

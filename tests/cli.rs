@@ -128,7 +128,7 @@ fn deadlock_flag_checks_a_named_process() {
     let o = hoare(&["check", "--deadlock", "N + 1", "specs/phils.csp"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("expected a process, found the Int 6"),
+        stderr(&o).contains("expected a process, found Int 6"),
         "{}",
         stderr(&o)
     );

@@ -13,7 +13,7 @@ mod properties;
 pub mod refinement;
 pub mod replay;
 
-use crate::eval::{Evaluator, ProcRef, Thunk, Value};
+use crate::eval::{Evaluator, ProcRef, Thunk};
 use crate::explore::{Exploration, Explorer, Progress, StopReason, TransitionSystem};
 use crate::lts::{CompileOptions, Forcer};
 use crate::report::{group, AssertionReport, FileReport, Timing, Verdict};
@@ -320,18 +320,7 @@ impl<'a> Checker<'a> {
 
     /// Evaluates `e` to a process term.
     fn process_term(&self, e: &crate::syntax::ast::Expr) -> Result<ProcRef, Failure> {
-        match self.ev.eval_expr(e).map_err(Failure::Diagnostic)? {
-            Value::Proc(p) => Ok(p),
-            other => Err(Failure::Diagnostic(Diagnostic::error(
-                "not-a-process",
-                format!(
-                    "expected a process, found the {} {}",
-                    other.type_name(),
-                    other
-                ),
-                e.span,
-            ))),
-        }
+        self.ev.eval_top_process(e).map_err(Failure::Diagnostic)
     }
 
     fn location(&self, span: Span) -> String {

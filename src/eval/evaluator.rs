@@ -185,6 +185,12 @@ impl Evaluator {
             .collect()
     }
 
+    /// Evaluates `e` in the script's global scope to a process (an error
+    /// if it is some other value).
+    pub fn eval_top_process(&self, e: &ast::Expr) -> Result<ProcRef, Diagnostic> {
+        self.proc_of(self.eval_expr(e)?, e.span)
+    }
+
     /// Evaluates `e` in the script's global scope.
     pub fn eval_expr(&self, e: &ast::Expr) -> Result<Value, Diagnostic> {
         let te = match self.prog.exprs.get(&e.span) {

@@ -3,7 +3,7 @@
 
 use super::{Occurrence, Plan, RunReport, Runtime, Scheduler};
 use crate::check::{load, LoadError};
-use crate::eval::{with_big_stack, Evaluator, Value};
+use crate::eval::{with_big_stack, Evaluator};
 use crate::lts::{compile, CompileOptions, Network};
 use crate::syntax::load::{load_file, Loaded};
 use crate::syntax::parser::parse_expr;
@@ -138,20 +138,8 @@ pub(crate) fn compile_process(
         sources: sources.clone(),
         diagnostics: vec![d],
     };
-    let term = match ev.eval_expr(&expr) {
-        Ok(Value::Proc(p)) => p,
-        Ok(other) => {
-            let d = Diagnostic::error(
-                "not-a-process",
-                format!(
-                    "expected a process, found the {} {}",
-                    other.type_name(),
-                    other
-                ),
-                expr.span,
-            );
-            return Err(located(d, &sources));
-        }
+    let term = match ev.eval_top_process(&expr) {
+        Ok(p) => p,
         Err(d) => return Err(located(d, &sources)),
     };
     match compile(term, ev, options) {
