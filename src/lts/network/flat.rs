@@ -27,8 +27,8 @@ struct FlatMove {
     /// prune): pruning tests it against the via's.
     leaves: u64,
     result: u32,
-    /// What else takes part: [`ALONE`], [`SEVERAL`], [`LOOKUP`] (one
-    /// partner, its moves in `lookup`), or the one partner leaf (the rule's
+    /// What else takes part: [`SEVERAL`], [`LOOKUP`] (no partner, or one
+    /// whose moves are in `lookup`), or the one partner leaf (the rule's
     /// only other part, which has a column).
     partner: u32,
     /// The one partner's column in `Network::columns`; for [`SEVERAL`], the
@@ -85,17 +85,20 @@ struct Via {
     leaves: u64,
 }
 
-/// [`FlatMove::partner`] of a move no other leaf takes part in.
-const ALONE: u32 = u32::MAX;
 /// [`FlatMove::partner`] of a move with several partners, or one without a
 /// column.
 const SEVERAL: u32 = u32::MAX - 1;
 /// [`FlatMove::partner`] of a move whose one partner has a [`LOOKUP_STATES`]
 /// table: at most that many states and at most one target from each, so
-/// the move reads its partner's part from the move itself.
+/// the move reads its partner's part from the move itself. A move no other
+/// leaf takes part in is one too ([`ALONE_TABLE`], no bits): one kind of move
+/// for the common cases, so the hot loop does not branch between them.
 const LOOKUP: u32 = u32::MAX - 2;
 /// States a partner may have for a [`LOOKUP`] table (its bits: 4).
 const LOOKUP_STATES: usize = 16;
+/// The [`LOOKUP`] table of a move without partners: its "partner" (no bits,
+/// always read as state 0) takes part and does not change.
+const ALONE_TABLE: [u8; LOOKUP_STATES] = [0x80; LOOKUP_STATES];
 
 /// Per driving leaf and local state, its moves in successor order (event,
 /// then rule, then target), so a leaf costs one range lookup instead of the
@@ -164,7 +167,10 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
                     let mut lookup = [0u8; LOOKUP_STATES];
                     let (partner, column, partner_bits) =
                         match &net.others[r.others_start as usize..r.others_end as usize] {
-                            [] => (ALONE, 0, Bits::default()),
+                            [] => {
+                                lookup = ALONE_TABLE;
+                                (LOOKUP, 0, Bits::default())
+                            }
                             [p] if p.column != NO_COLUMN => {
                                 let bits = Bits::of(&flat.codec, p.leaf as usize);
                                 match lookup_table(net, p, bits) {
@@ -269,7 +275,6 @@ impl Network {
                     continue;
                 }
                 let n = match m.partner {
-                    ALONE => 1,
                     LOOKUP => {
                         u32::from(m.lookup[m.bits.read(packed) as usize % LOOKUP_STATES] >> 7)
                     }
@@ -307,7 +312,6 @@ impl Network {
         for (tag, m) in moves {
             let word = packed ^ m.delta;
             match m.partner {
-                ALONE => f(m.result, word, tag),
                 LOOKUP => {
                     let x = m.lookup[m.bits.read(packed) as usize % LOOKUP_STATES];
                     if x != 0 {
