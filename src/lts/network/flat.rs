@@ -112,9 +112,10 @@ pub(super) struct FlatMoves {
     /// A driver in state `s` has `moves[ranges[first + s]..ranges[first + s + 1]]`.
     ranges: Vec<u32>,
     moves: Vec<FlatMove>,
-    /// Per move, for pruning; empty when the network cannot prune (more
-    /// than 64 leaves, or it can terminate).
-    vias: Vec<Via>,
+    /// Per move, its driving leaf's rank in `drivers`, for pruning; empty
+    /// when the network cannot prune (more than 64 leaves, or it can
+    /// terminate).
+    ranks: Vec<u32>,
 }
 
 impl FlatMoves {
@@ -131,7 +132,13 @@ impl FlatMoves {
     /// [`NO_VIA`] or a network that cannot prune.
     #[inline(always)]
     fn via(&self, via: u32) -> Via {
-        self.vias.get(via as usize).copied().unwrap_or_default()
+        match (self.ranks.get(via as usize), self.moves.get(via as usize)) {
+            (Some(&rank), Some(m)) => Via {
+                rank,
+                leaves: m.leaves,
+            },
+            _ => Via::default(),
+        }
     }
 }
 
@@ -148,7 +155,7 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
         drivers: Vec::new(),
         ranges: Vec::new(),
         moves: Vec::new(),
-        vias: Vec::new(),
+        ranks: Vec::new(),
     };
     let prunes = net.leaves.len() <= 64 && net.final_state.is_none();
     for (rank, &i) in net.driving.iter().enumerate() {
@@ -189,10 +196,7 @@ pub(super) fn flatten_moves(net: &Network, codec: StateCodec) -> Option<FlatMove
                         .fold(1u64.wrapping_shl(i), |m, p| m | 1u64.wrapping_shl(p.leaf));
                     for &(_, t) in &lts.transitions[g.start as usize..g.end as usize] {
                         if prunes {
-                            flat.vias.push(Via {
-                                rank: rank as u32,
-                                leaves,
-                            });
+                            flat.ranks.push(rank as u32);
                         }
                         flat.moves.push(FlatMove {
                             delta: u64::from(s ^ t).wrapping_shl(bits.offset()),
