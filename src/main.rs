@@ -4,15 +4,14 @@
 //! `run`: 0 terminated or stopped by a limit, 1 deadlock, 3 interrupted).
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hoare::check::{load, CheckOptions, Checker, LoadError, ProcessCheck};
-use hoare::eval::{with_big_stack, Evaluator, ProcRef, Value};
+use hoare::check::{load, parse_in, process_in, CheckOptions, Checker, LoadError, ProcessCheck};
+use hoare::eval::{with_big_stack, Evaluator, Value};
 use hoare::lts::{graph, CompileOptions};
 use hoare::report::{FileReport, Timing};
 use hoare::run::{read_counterexample, run_file, RunOptions, Scheduler};
 use hoare::syntax::diagnostic::render_all;
 use hoare::syntax::load::{load_file, Loaded};
-use hoare::syntax::parser::parse_expr;
-use hoare::syntax::{Diagnostic, SourceFile, SourceMap};
+use hoare::syntax::{Diagnostic, SourceMap};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -329,42 +328,44 @@ fn check(
         let name = path.display().to_string();
         let result: Result<(FileReport, Timing), LoadError> = with_big_stack(|| {
             let (loaded, ev) = load(load_file(path))?;
-            match &what {
-                Some((kind, proc_text)) => {
-                    // The process text is a source of its own: its errors
-                    // point into it.
-                    let (sources, expr, _) = process_in(&loaded, &ev, proc_text)?;
-                    let checker = Checker::new(&ev, &sources, options.clone());
+            // A process text is a source of its own: its errors point into it.
+            let (sources, process) = match &what {
+                Some((kind, text)) => {
+                    let (sources, term) = process_in(&loaded, &ev, text)?;
+                    (sources, Some((*kind, text, term)))
+                }
+                None => (loaded.sources.clone(), None),
+            };
+            let checker = Checker::new(&ev, &sources, options.clone());
+            match process {
+                Some((kind, text, term)) => {
                     let t = std::time::Instant::now();
-                    let r = checker.check_process(&expr, *kind, proc_text);
+                    let r = checker.check_process(&term, kind, text);
                     let timing = Timing {
                         seconds: vec![t.elapsed().as_secs_f64()],
                     };
                     Ok((FileReport::new(name.clone(), vec![r]), timing))
                 }
-                None => {
-                    let checker = Checker::new(&ev, &loaded.sources, options.clone());
-                    match only {
-                        None => Ok(checker.check_all(&name)),
-                        Some(n) => checker.check_nth(&name, n).ok_or_else(|| {
-                            let d = Diagnostic::error(
-                                "no-such-assertion",
-                                format!(
-                                    "--assert {n}: the file has {} assertions",
-                                    ev.assertions().len()
-                                ),
-                                Default::default(),
-                            );
-                            LoadError {
-                                sources: loaded.sources.clone(),
-                                diagnostics: vec![Diagnostic {
-                                    labels: Vec::new(),
-                                    ..d
-                                }],
-                            }
-                        }),
-                    }
-                }
+                None => match only {
+                    None => Ok(checker.check_all(&name)),
+                    Some(n) => checker.check_nth(&name, n).ok_or_else(|| {
+                        let d = Diagnostic::error(
+                            "no-such-assertion",
+                            format!(
+                                "--assert {n}: the file has {} assertions",
+                                ev.assertions().len()
+                            ),
+                            Default::default(),
+                        );
+                        LoadError {
+                            sources: sources.clone(),
+                            diagnostics: vec![Diagnostic {
+                                labels: Vec::new(),
+                                ..d
+                            }],
+                        }
+                    }),
+                },
             }
         });
         if let Some(bar) = bar {
@@ -501,39 +502,6 @@ fn run_cmd(file: &std::path::Path, a: RunArgs) -> u8 {
     }
 }
 
-/// Parses `text` as an expression in a copy of the script's sources.
-fn parse_in(
-    loaded: &Loaded,
-    text: &str,
-) -> Result<(SourceMap, hoare::syntax::ast::Expr), LoadError> {
-    let mut sources = loaded.sources.clone();
-    let id = sources.add(SourceFile::new("<command line>", None, text.to_string()));
-    match parse_expr(text, id) {
-        Ok(e) => Ok((sources, e)),
-        Err(diagnostics) => Err(LoadError {
-            sources,
-            diagnostics,
-        }),
-    }
-}
-
-/// Parses `text` in a copy of the script's sources and evaluates it to a
-/// process; an error points into the text.
-fn process_in(
-    loaded: &Loaded,
-    ev: &Evaluator,
-    text: &str,
-) -> Result<(SourceMap, hoare::syntax::ast::Expr, ProcRef), LoadError> {
-    let (sources, expr) = parse_in(loaded, text)?;
-    match ev.eval_top_process(&expr) {
-        Ok(p) => Ok((sources, expr, p)),
-        Err(d) => Err(LoadError {
-            sources,
-            diagnostics: vec![d],
-        }),
-    }
-}
-
 fn eval(file: PathBuf, exprs: Vec<String>) -> u8 {
     with_big_stack(move || {
         let (loaded, ev) = match load(load_file(&file)) {
@@ -581,7 +549,7 @@ fn graph_cmd(
             Ok(x) => x,
             Err(e) => return fail(e),
         };
-        let (sources, _, term) = match process_in(&loaded, &ev, &process) {
+        let (sources, term) = match process_in(&loaded, &ev, &process) {
             Ok(x) => x,
             Err(e) => return fail(e),
         };

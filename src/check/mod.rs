@@ -17,9 +17,10 @@ use crate::eval::{Evaluator, ProcRef, Thunk};
 use crate::explore::{Exploration, Explorer, Progress, StopReason, TransitionSystem};
 use crate::lts::{CompileOptions, Forcer};
 use crate::report::{group, AssertionReport, FileReport, Timing, Verdict};
-use crate::syntax::ast::{AssertKind, Assertion, Model, Property};
+use crate::syntax::ast::{AssertKind, Assertion, Expr, Model, Property};
 use crate::syntax::load::{load_file, load_str, Loaded};
-use crate::syntax::{Diagnostic, SourceMap, Span};
+use crate::syntax::parser::parse_expr;
+use crate::syntax::{Diagnostic, SourceFile, SourceMap, Span};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -154,6 +155,37 @@ pub fn load(
     }
 }
 
+/// Parses `text` (typed on the command line) as an expression in a copy of
+/// the script's sources, so that its errors point into it.
+pub fn parse_in(loaded: &Loaded, text: &str) -> Result<(SourceMap, Expr), LoadError> {
+    let mut sources = loaded.sources.clone();
+    let id = sources.add(SourceFile::new("<command line>", None, text.to_string()));
+    match parse_expr(text, id) {
+        Ok(e) => Ok((sources, e)),
+        Err(diagnostics) => Err(LoadError {
+            sources,
+            diagnostics,
+        }),
+    }
+}
+
+/// [`parse_in`], then evaluates the expression to a process in the script's
+/// scope.
+pub fn process_in(
+    loaded: &Loaded,
+    ev: &Evaluator,
+    text: &str,
+) -> Result<(SourceMap, ProcRef), LoadError> {
+    let (sources, expr) = parse_in(loaded, text)?;
+    match ev.eval_top_process(&expr) {
+        Ok(p) => Ok((sources, p)),
+        Err(d) => Err(LoadError {
+            sources,
+            diagnostics: vec![d],
+        }),
+    }
+}
+
 /// Checks every assertion of the script at `path` with default options.
 pub fn check_file(path: impl AsRef<Path>) -> Result<FileReport, LoadError> {
     check_file_with(path, &CheckOptions::default()).map(|(r, _)| r)
@@ -251,21 +283,17 @@ impl<'a> Checker<'a> {
         finish(line, text, a.negated, outcome)
     }
 
-    /// Checks a process named on the command line (an expression in the script's scope).
-    pub fn check_process(
-        &self,
-        expr: &crate::syntax::ast::Expr,
-        what: ProcessCheck,
-        text: &str,
-    ) -> AssertionReport {
+    /// Checks a process named on the command line: `term`, evaluated from
+    /// `text` (see [`process_in`]).
+    pub fn check_process(&self, term: &ProcRef, what: ProcessCheck, text: &str) -> AssertionReport {
         let label = match what {
             ProcessCheck::Deadlock => format!("{text} :[deadlock free [F]]"),
             ProcessCheck::Divergence => format!("{text} :[divergence free]"),
         };
-        let outcome = self.process_term(expr).and_then(|term| match what {
-            ProcessCheck::Deadlock => self.deadlock(&term, Model::Failures, &label),
-            ProcessCheck::Divergence => self.divergence(&term, &label),
-        });
+        let outcome = match what {
+            ProcessCheck::Deadlock => self.deadlock(term, Model::Failures, &label),
+            ProcessCheck::Divergence => self.divergence(term, &label),
+        };
         finish(0, label, false, outcome.map_err(|f| self.locate(f)))
     }
 
@@ -319,7 +347,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Evaluates `e` to a process term.
-    fn process_term(&self, e: &crate::syntax::ast::Expr) -> Result<ProcRef, Failure> {
+    fn process_term(&self, e: &Expr) -> Result<ProcRef, Failure> {
         self.ev.eval_top_process(e).map_err(Failure::Diagnostic)
     }
 

@@ -2,12 +2,11 @@
 //! threads, run. What `hoare run` calls.
 
 use super::{Occurrence, Plan, RunReport, Runtime, Scheduler};
-use crate::check::{load, LoadError};
+use crate::check::{load, process_in, LoadError};
 use crate::eval::{with_big_stack, Evaluator};
 use crate::lts::{compile, CompileOptions, Network};
 use crate::syntax::load::{load_file, Loaded};
-use crate::syntax::parser::parse_expr;
-use crate::syntax::{Diagnostic, SourceFile, SourceMap};
+use crate::syntax::{Diagnostic, SourceMap};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -123,28 +122,13 @@ pub(crate) fn compile_process(
     process: &str,
     options: &CompileOptions,
 ) -> Result<(SourceMap, Network), LoadError> {
-    let mut sources = loaded.sources.clone();
-    let id = sources.add(SourceFile::new("<command line>", None, process.to_string()));
-    let expr = match parse_expr(process, id) {
-        Ok(e) => e,
-        Err(diagnostics) => {
-            return Err(LoadError {
-                sources,
-                diagnostics,
-            })
-        }
-    };
-    let located = |d: Diagnostic, sources: &SourceMap| LoadError {
-        sources: sources.clone(),
-        diagnostics: vec![d],
-    };
-    let term = match ev.eval_top_process(&expr) {
-        Ok(p) => p,
-        Err(d) => return Err(located(d, &sources)),
-    };
+    let (sources, term) = process_in(loaded, ev, process)?;
     match compile(term, ev, options) {
         Ok(net) => Ok((sources, net)),
-        Err(d) => Err(located(d, &sources)),
+        Err(d) => Err(LoadError {
+            sources,
+            diagnostics: vec![d],
+        }),
     }
 }
 
