@@ -43,11 +43,6 @@ impl Graph {
     /// Extracts the transitions of every state of a complete exploration of
     /// `sys` (in parallel; each row in the system's order).
     pub fn extract<S: TransitionSystem + ?Sized>(sys: &S, ex: &Exploration) -> Graph {
-        ex.on_threads(|| Graph::extract_here(sys, ex))
-    }
-
-    /// [`extract`](Self::extract) on the current thread pool.
-    fn extract_here<S: TransitionSystem + ?Sized>(sys: &S, ex: &Exploration) -> Graph {
         let n = ex.states as u32;
         // States packed into one word are looked up in a hash map from the
         // packed word (the explorer's own lookup for them is a binary search
@@ -62,33 +57,36 @@ impl Graph {
         const CHUNK: u32 = 4096;
         // Per chunk of states: each state's transition count, and the transitions.
         type Rows = (Vec<u32>, Vec<(u32, u32)>);
-        let chunks: Vec<Rows> = (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|c| {
-                let mut counts = Vec::with_capacity(CHUNK as usize);
-                let mut edges = Vec::new();
-                let mut state = vec![0u32; ex.codec.width()];
-                let mut buf = vec![0u64; ex.codec.words()];
-                for id in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                    ex.codec.unpack(ex.store.get(id), &mut state);
-                    let before = edges.len();
-                    sys.successors(&state, &mut |ev, succ| {
-                        let target = match &direct {
-                            Some(m) => m.get(&ex.codec.pack_word(succ)).copied(),
-                            None => {
-                                ex.codec.pack(succ, &mut buf);
-                                ex.lookup_packed(&buf)
+        // On the search's threads (`--jobs`).
+        let chunks: Vec<Rows> = ex.on_threads(|| {
+            (0..n.div_ceil(CHUNK))
+                .into_par_iter()
+                .map(|c| {
+                    let mut counts = Vec::with_capacity(CHUNK as usize);
+                    let mut edges = Vec::new();
+                    let mut state = vec![0u32; ex.codec.width()];
+                    let mut buf = vec![0u64; ex.codec.words()];
+                    for id in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                        ex.codec.unpack(ex.store.get(id), &mut state);
+                        let before = edges.len();
+                        sys.successors(&state, &mut |ev, succ| {
+                            let target = match &direct {
+                                Some(m) => m.get(&ex.codec.pack_word(succ)).copied(),
+                                None => {
+                                    ex.codec.pack(succ, &mut buf);
+                                    ex.lookup_packed(&buf)
+                                }
+                            };
+                            if let Some(t) = target {
+                                edges.push((ev, t));
                             }
-                        };
-                        if let Some(t) = target {
-                            edges.push((ev, t));
-                        }
-                    });
-                    counts.push((edges.len() - before) as u32);
-                }
-                (counts, edges)
-            })
-            .collect();
+                        });
+                        counts.push((edges.len() - before) as u32);
+                    }
+                    (counts, edges)
+                })
+                .collect()
+        });
         let mut offsets = Vec::with_capacity(n as usize + 1);
         offsets.push(0u64);
         let mut edges = Vec::with_capacity(chunks.iter().map(|c| c.1.len()).sum());

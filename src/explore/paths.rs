@@ -170,27 +170,25 @@ impl Exploration {
 
     /// A shortest path from the initial state to `id` (τ steps included).
     pub fn path_to<S: TransitionSystem + ?Sized>(&self, sys: &S, id: u32) -> Vec<Step> {
-        self.on_threads(|| self.path_to_here(sys, id))
-    }
-
-    /// [`path_to`](Self::path_to) on the current thread pool.
-    fn path_to_here<S: TransitionSystem + ?Sized>(&self, sys: &S, id: u32) -> Vec<Step> {
-        let mut steps = Vec::new();
-        let mut cur = id;
-        for level in (0..self.depth(id) as usize).rev() {
-            let (lo, hi) = (self.level_starts[level], self.level_starts[level + 1]);
-            let pred = (lo..hi)
-                .into_par_iter()
-                .find_first(|&u| self.event_between(sys, u, cur).is_some());
-            // BFS levels guarantee a predecessor in the previous level.
-            let Some(pred) = pred else { break };
-            steps.push(Step {
-                event: self.event_between(sys, pred, cur).unwrap_or(u32::MAX),
-                state: cur,
-            });
-            cur = pred;
-        }
-        steps.reverse();
-        steps
+        // On the search's threads (`--jobs`), the level scans and the rest.
+        self.on_threads(|| {
+            let mut steps = Vec::new();
+            let mut cur = id;
+            for level in (0..self.depth(id) as usize).rev() {
+                let (lo, hi) = (self.level_starts[level], self.level_starts[level + 1]);
+                let pred = (lo..hi)
+                    .into_par_iter()
+                    .find_first(|&u| self.event_between(sys, u, cur).is_some());
+                // BFS levels guarantee a predecessor in the previous level.
+                let Some(pred) = pred else { break };
+                steps.push(Step {
+                    event: self.event_between(sys, pred, cur).unwrap_or(u32::MAX),
+                    state: cur,
+                });
+                cur = pred;
+            }
+            steps.reverse();
+            steps
+        })
     }
 }

@@ -591,8 +591,6 @@ struct Candidates<'f> {
     /// Several-word states: the hash of each candidate kept (one-word
     /// states are hashed again when grouped: cheaper than storing it).
     hashes: Vec<u64>,
-    /// How many candidates are kept.
-    kept: usize,
     /// One-word states: the via of each candidate kept.
     vias: Vec<u32>,
     /// How many candidates kept fall in each index shard.
@@ -635,7 +633,6 @@ impl<'f> Candidates<'f> {
         Candidates {
             packed: Vec::with_capacity(expected * words),
             hashes: Vec::with_capacity(if words == 1 { 0 } else { expected }),
-            kept: 0,
             vias: Vec::with_capacity(if words == 1 { expected } else { 0 }),
             counts: [0; SHARDS],
             pending: [0; PENDING],
@@ -691,7 +688,6 @@ impl<'f> Candidates<'f> {
             self.note_hit(fresh);
         }
         push_if(&mut self.packed, packed, fresh);
-        self.kept += fresh as usize;
         push_if(
             &mut self.vias,
             self.pending_vias[self.checked % PENDING],
@@ -706,7 +702,7 @@ impl<'f> Candidates<'f> {
     #[inline(never)]
     fn note_hit(&mut self, fresh: bool) {
         if self.pending_marks & (1 << (self.checked % PENDING)) != 0 && fresh {
-            self.hit = self.hit.or(Some(self.kept as u32));
+            self.hit = self.hit.or(Some(self.packed.len() as u32));
         }
     }
 
@@ -723,11 +719,10 @@ impl<'f> Candidates<'f> {
     fn add_words(&mut self, packed: &[u64], marked: bool) {
         let h = hash_words(packed);
         if marked && self.hit.is_none() {
-            self.hit = Some(self.kept as u32);
+            self.hit = Some(self.hashes.len() as u32);
         }
         self.packed.extend_from_slice(packed);
         self.hashes.push(h);
-        self.kept += 1;
         self.counts[shard_of(h)] += 1;
     }
 
@@ -753,7 +748,7 @@ impl<'f> Candidates<'f> {
             offsets[s + 1] = offsets[s] + self.counts[s];
         }
         let mut fill = offsets.clone();
-        let len = self.kept;
+        let len = packed.len() / words;
         out.keys = vec![0; len];
         out.positions = vec![0; len];
         // The key is the state itself for one word, else its hash.

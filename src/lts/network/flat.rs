@@ -41,6 +41,14 @@ struct FlatMove {
     lookup: [u8; LOOKUP_STATES],
 }
 
+impl FlatMove {
+    /// [`LOOKUP`]: the entry of `lookup` for the partner's state in `packed`.
+    #[inline(always)]
+    fn partner_part(&self, packed: u64) -> u8 {
+        self.lookup[self.bits.read(packed) as usize % LOOKUP_STATES]
+    }
+}
+
 /// A leaf's bits in the packed word: `offset | width << 8`.
 #[derive(Clone, Copy, Debug, Default)]
 struct Bits(u32);
@@ -279,9 +287,7 @@ impl Network {
                     continue;
                 }
                 let n = match m.partner {
-                    LOOKUP => {
-                        u32::from(m.lookup[m.bits.read(packed) as usize % LOOKUP_STATES] >> 7)
-                    }
+                    LOOKUP => u32::from(m.partner_part(packed) >> 7),
                     _ => self.partner_word(m, packed).1.len() as u32,
                 };
                 pruned.add(m.result, n);
@@ -317,7 +323,7 @@ impl Network {
             let word = packed ^ m.delta;
             match m.partner {
                 LOOKUP => {
-                    let x = m.lookup[m.bits.read(packed) as usize % LOOKUP_STATES];
+                    let x = m.partner_part(packed);
                     if x != 0 {
                         f(
                             m.result,
